@@ -59,8 +59,10 @@ def check_positive(x: ArrayLike, name: str) -> NDArray[np.float64]:
 
 def check_int(x: object, name: str, *, minimum: int | None = None) -> int:
     """Return ``x`` as a Python int, checking it is integral and ``>= minimum``."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
-        if isinstance(x, numbers.Real) and float(x).is_integer():
+    if isinstance(x, bool | np.bool_):
+        raise TypeError(f"{name} must be an integer, got {x!r}")
+    if not isinstance(x, numbers.Integral):
+        if isinstance(x, numbers.Real) and np.isfinite(x) and float(x).is_integer():
             x = int(x)
         else:
             raise TypeError(f"{name} must be an integer, got {x!r}")

@@ -31,14 +31,23 @@ def main(argv: list[str]) -> int:
     shutil.copy(ROOT / "book" / "references.bib", src / "book" / "references.bib")
     shutil.copy(ROOT / "book" / "references.md", src / "book" / "references.md")
     (src / "book" / "index.md").write_text("# Preview\n\nOne chapter.\n")
+    # chapters may link to the errata page; the real one links to every chapter
+    (src / "book" / "errata.md").write_text("# Errata\n\nPlaceholder for preview.\n")
     shutil.copy(chapter, src / "notebooks" / chapter.name)
     (src / "_toc.yml").write_text(
         "format: jb-book\nroot: book/index\nchapters:\n"
-        f"  - file: notebooks/{chapter.stem}\n  - file: book/references\n"
+        f"  - file: notebooks/{chapter.stem}\n  - file: book/errata\n"
+        "  - file: book/references\n"
     )
     cmd = [
         str(Path(sys.executable).parent / "jupyter-book"),
-        "build", str(src), "-W", "-n", "--keep-going", "--path-output", str(out),
+        "build",
+        str(src),
+        "-W",
+        "-n",
+        "--keep-going",
+        "--path-output",
+        str(out),
     ]
     return subprocess.call(cmd)
 

@@ -1,0 +1,68 @@
+"""Tests for the shared input checks in mtlnotes._validate."""
+
+import numpy as np
+import pytest
+
+from mtlnotes import _validate as v
+
+
+def test_as_float_array_rejects_nan_inf_and_non_numeric():
+    np.testing.assert_array_equal(v.as_float_array([1, 2], "x"), [1.0, 2.0])
+    with pytest.raises(ValueError, match="x must be finite"):
+        v.as_float_array([1.0, np.nan], "x")
+    with pytest.raises(ValueError, match="x must be finite"):
+        v.as_float_array(np.inf, "x")
+    with pytest.raises(TypeError, match="x must be numeric"):
+        v.as_float_array("abc", "x")
+    with pytest.raises(TypeError, match="x must be numeric"):
+        v.as_float_array(object(), "x")
+
+
+def test_check_probability_bounds():
+    assert v.check_probability(0.0, "q") == 0.0
+    assert v.check_probability(1.0, "q") == 1.0
+    with pytest.raises(ValueError, match=r"q must lie in \[0, 1\]"):
+        v.check_probability(1.5, "q")
+    with pytest.raises(ValueError, match=r"mu must lie in \(0, 1\)"):
+        v.check_probability([0.5, 0.0], "mu", open_low=True, open_high=True)
+    with pytest.raises(ValueError, match=r"mu must lie in \(0, 1\)"):
+        v.check_probability(1.0, "mu", open_low=True, open_high=True)
+
+
+def test_sign_checks():
+    assert v.check_nonnegative(0.0, "s") == 0.0
+    with pytest.raises(ValueError, match="s must be >= 0"):
+        v.check_nonnegative(-1e-9, "s")
+    with pytest.raises(ValueError, match="t must be > 0"):
+        v.check_positive(0.0, "t")
+
+
+def test_check_int():
+    assert v.check_int(3, "n") == 3
+    assert v.check_int(np.int64(4), "n", minimum=1) == 4
+    assert v.check_int(5.0, "n") == 5
+    with pytest.raises(TypeError, match="n must be an integer"):
+        v.check_int(2.5, "n")
+    with pytest.raises(TypeError, match="n must be an integer"):
+        v.check_int(True, "n")
+    with pytest.raises(TypeError, match="n must be an integer"):
+        v.check_int("3", "n")
+    with pytest.raises(ValueError, match="n must be an integer >= 1"):
+        v.check_int(0, "n", minimum=1)
+
+
+def test_matrix_checks():
+    with pytest.raises(ValueError, match="A must be a non-empty square"):
+        v.check_square_matrix(np.ones(3), "A")
+    with pytest.raises(ValueError, match="A must be a non-empty square"):
+        v.check_square_matrix(np.ones((0, 0)), "A")
+    with pytest.raises(ValueError, match="A must be symmetric"):
+        v.check_symmetric([[1.0, 1.0], [0.0, 1.0]], "A")
+    _, eig = v.check_spd(np.diag([2.0, 1.0]), "A")
+    np.testing.assert_allclose(eig, [1.0, 2.0])
+    with pytest.raises(ValueError, match="A must be positive definite"):
+        v.check_spd(np.diag([1.0, 0.0]), "A")
+    _, eig = v.check_psd(np.diag([1.0, 0.0]), "A")
+    np.testing.assert_allclose(eig, [0.0, 1.0])
+    with pytest.raises(ValueError, match="A must be positive semidefinite"):
+        v.check_psd(np.diag([1.0, -0.5]), "A")
