@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb)) $(wildcard book/*.ipynb)
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-cell-timeout=300 \
               --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
 
@@ -18,6 +18,7 @@ help:
 	@echo "make test   - set up, ruff, unit tests with coverage, nbval (strict)"
 	@echo "make student - write student versions of the notebooks to student/"
 	@echo "make bench  - run the benchmark suite (writes benchmarks/results)"
+	@echo "make nbval NB=notebooks/<chapter>.ipynb - check one notebook"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,3 +48,9 @@ test: lint unit nbval
 
 clean:
 	rm -rf _build student .pytest_cache .coverage
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+student: $(STAMP)
+	$(BIN)/python -m mtlnotes.assign notebooks student

@@ -118,3 +118,28 @@ def check_psd(a: ArrayLike, name: str) -> tuple[NDArray, NDArray]:
             f"{name} must be positive semidefinite (smallest eigenvalue {eig[0]:.3g})"
         )
     return arr, np.clip(eig, 0.0, None)
+
+
+def check_generator(rng: object, name: str = "rng") -> np.random.Generator:
+    """Return ``rng`` after checking it is a ``numpy.random.Generator``.
+
+    Random functions take a generator made by ``np.random.default_rng(seed)``
+    so that every draw is reproducible and no global state is used.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator "
+            f"(use np.random.default_rng(seed)), got {type(rng).__name__}"
+        )
+    return rng
+
+
+def check_shape(x: NDArray, shape: tuple[int | None, ...], name: str) -> NDArray:
+    """Check ``x.shape`` matches ``shape``, where ``None`` matches any size."""
+    ok = x.ndim == len(shape) and all(
+        want is None or got == want for got, want in zip(x.shape, shape, strict=False)
+    )
+    if not ok:
+        pretty = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name} must have shape {pretty}, got {x.shape}")
+    return x

@@ -66,3 +66,21 @@ def test_matrix_checks():
     np.testing.assert_allclose(eig, [0.0, 1.0])
     with pytest.raises(ValueError, match="A must be positive semidefinite"):
         v.check_psd(np.diag([1.0, -0.5]), "A")
+
+
+def test_check_generator():
+    rng = np.random.default_rng(0)
+    assert v.check_generator(rng) is rng
+    with pytest.raises(TypeError, match=r"rng must be a numpy\.random\.Generator"):
+        v.check_generator(0)
+    with pytest.raises(TypeError, match=r"gen must be a numpy\.random\.Generator"):
+        v.check_generator(None, "gen")
+
+
+def test_check_shape():
+    x = np.zeros((3, 4))
+    assert v.check_shape(x, (3, None), "x") is x
+    with pytest.raises(ValueError, match=r"x must have shape \(2, any\)"):
+        v.check_shape(x, (2, None), "x")
+    with pytest.raises(ValueError, match=r"x must have shape \(3, 4, 1\)"):
+        v.check_shape(x, (3, 4, 1), "x")

@@ -1,0 +1,1597 @@
+"""Reliability: every public function of ``mtlnotes`` rejects bad input clearly.
+
+The table ``SPECS`` gives, for each public function, a *valid* call (checked to run
+and return finite numbers) and, for each argument, the kinds of bad value to try:
+NaN, inf, a string, ``None``, a negative number, a probability above 1, a float
+where an integer is needed, an array of the wrong shape.  Each bad call must raise
+``ValueError`` or ``TypeError`` whose message names the argument (never return NaN
+silently, never hang: every test here runs under a ``SIGALRM`` timeout).
+``CUSTOM`` adds cases the generic probes cannot express (mismatched shapes, bad
+options, the command line).  ``test_every_public_function_has_a_case`` makes a new
+public function without an entry here fail the suite.
+
+Known failures are marked ``xfail(strict=True)`` in ``REPORTED``: when the module
+is fixed the case passes, the strict xfail fails, and the mark must be removed.
+
+``test_extremes_*`` check that the numerics stay finite at the edges the book uses:
+``q ∈ {0, 1}``, ``μ → 0``, ``mn = 10⁶`` and ``κ = 10¹²``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import math
+import pkgutil
+import re
+import signal
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy.special import gammaln, xlogy
+
+import mtlnotes
+
+TIMEOUT_S = 60  # per test; the slowest valid call takes ~1 s (torch import aside)
+
+
+@pytest.fixture(autouse=True)
+def _alarm():
+    """Fail (instead of hanging) a test that runs longer than ``TIMEOUT_S``."""
+
+    def handler(signum, frame):
+        raise TimeoutError(f"test exceeded {TIMEOUT_S} s")
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    signal.alarm(TIMEOUT_S)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+# --------------------------------------------------------------------------- helpers
+def public_functions() -> dict[str, Callable]:
+    """``"module.name" -> object`` for every public callable of every module.
+
+    Public means listed in ``__all__`` (or, without ``__all__``, a callable defined
+    in the module whose name has no leading underscore).  Plain record types
+    (dataclasses and named tuples) hold data only and are left out.
+    """
+    found = {}
+    for info in pkgutil.iter_modules(mtlnotes.__path__):
+        try:
+            module = importlib.import_module(f"mtlnotes.{info.name}")
+        except ImportError:  # a module needing an optional dependency
+            continue
+        names = getattr(module, "__all__", None)
+        if names is None:
+            names = [
+                n
+                for n, obj in vars(module).items()
+                if not n.startswith("_")
+                and callable(obj)
+                and getattr(obj, "__module__", None) == module.__name__
+            ]
+        for name in names:
+            obj = getattr(module, name)
+            if not callable(obj):  # a constant
+                continue
+            if inspect.isclass(obj) and (
+                dataclasses.is_dataclass(obj) or hasattr(obj, "_fields")
+            ):
+                continue
+            found[f"{info.name}.{name}"] = obj
+    return found
+
+
+def resolve(qualname: str) -> Callable:
+    module, name = qualname.rsplit(".", 1)
+    return getattr(importlib.import_module(f"mtlnotes.{module}"), name)
+
+
+def corrupt(value: Any, kind: str) -> Any:
+    """A bad version of the valid argument ``value``."""
+    if kind == "str":
+        return "abc"
+    if kind == "none":
+        return None
+    if kind == "float":  # a non-integer where an integer is needed
+        return 2.5
+    if kind in ("nan", "inf", "neg", "prob", "zero"):
+        bad = {"nan": np.nan, "inf": np.inf, "neg": -1.0, "prob": 1.5, "zero": 0.0}
+        if np.ndim(value) == 0:
+            if kind in ("neg", "zero") and isinstance(value, int | np.integer):
+                return int(bad[kind])  # an integer argument gets an integer
+            return bad[kind]
+        arr = np.array(value, dtype=np.float64)
+        arr.flat[0] = bad[kind]
+        return arr
+    if kind == "shape":  # one more column (or entry): non-square / mismatched
+        arr = np.asarray(value, dtype=np.float64)
+        pad = [(0, 0)] * (arr.ndim - 1) + [(0, 1)]
+        return np.pad(arr, pad, constant_values=0.5)
+    raise AssertionError(kind)
+
+
+def all_finite(out: Any) -> bool:
+    """Whether every number in ``out`` (arrays, tuples, lists, records) is finite."""
+    if dataclasses.is_dataclass(out) and not isinstance(out, type):
+        return all(all_finite(getattr(out, f.name)) for f in dataclasses.fields(out))
+    if isinstance(out, tuple | list):
+        return all(all_finite(o) for o in out)
+    if isinstance(out, bool | str | type(None)):
+        return True
+    try:
+        import torch
+
+        if isinstance(out, torch.Tensor):
+            return bool(torch.isfinite(out).all())
+        if isinstance(out, torch.nn.Module):
+            return all(bool(torch.isfinite(p).all()) for p in out.parameters())
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(out, np.ndarray | float | int | np.number):
+        return bool(np.all(np.isfinite(out)))
+    return True
+
+
+# ---------------------------------------------------------------- valid inputs
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)
+
+
+SPD = np.array([[2.0, 0.5, 0.0], [0.5, 1.0, 0.2], [0.0, 0.2, 1.5]])
+X6x3 = np.random.default_rng(1).normal(size=(6, 3))
+Y6 = np.random.default_rng(2).normal(size=6)
+THETA3 = np.array([1.0, -0.5, 0.25])
+MAT = ("nan", "inf", "str", "none", "shape")  # square matrices
+ARR = ("nan", "inf", "str", "none")
+PROB = ("nan", "inf", "str", "none", "neg", "prob")
+POS = ("nan", "inf", "str", "none", "neg")  # add "zero" where 0 is excluded
+NONNEG = ("nan", "inf", "str", "none", "neg")
+INT = ("float", "str", "none", "neg")
+RNG = ("str", "none")
+
+
+def kernel_args() -> dict:
+    x = np.random.default_rng(3).normal(size=(7, 2))
+    k = np.exp(-((x[:, None, :] - x[None, :, :]) ** 2).sum(-1))
+    return {"train": k[:5, :5], "cross": k[5:, :5], "test": k[5:, 5:], "y": x[:5, 0]}
+
+
+def linrep_problem():
+    from mtlnotes.linrep import make_problem
+
+    return make_problem(4, 2, 2, 3, rng())
+
+
+def linrep_truth() -> dict:
+    """The true representation, heads and covariance of the small problem."""
+    p = linrep_problem()
+    return {
+        "Phi": p.Phi_star,
+        "F_star": p.F_star,
+        "Phi_star": p.Phi_star,
+        "Sigma_x": p.Sigma_x,
+    }
+
+
+def linrep_phi():
+    """A representation near, but not equal to, the true one."""
+    return linrep_problem().Phi_star + 0.1 * rng().normal(size=(2, 4))
+
+
+def linrep_data():
+    from mtlnotes.linrep import sample_tasks
+
+    return sample_tasks(linrep_problem(), 8, rng())
+
+
+def linrep_finetune() -> dict:
+    problem = linrep_problem()
+    x = np.random.default_rng(4).normal(size=(8, 4))
+    y = x @ (problem.F_star[0] @ problem.Phi_star).T
+    return {"Phi": problem.Phi_star, "X": x, "Y": y}
+
+
+def shallow_args() -> dict:
+    """A small teacher problem and a starting point for the shallow network."""
+    from mtlnotes.shallow import make_teacher_data
+
+    X, y, W, a = make_teacher_data(8, 3, 4, 0.1, rng())
+    return {"W": W + 0.1, "a": a, "X": X, "y": y, "sigma": 0.5, "tau": 2.0}
+
+
+def shallow_minimum() -> dict:
+    """``shallow_args`` with ``W`` replaced by a local minimiser ``W_min``."""
+    from mtlnotes.shallow import minimize_map
+
+    args = shallow_args()
+    W = args.pop("W")
+    return {"W_min": minimize_map(W, **args, polish=2), **args}
+
+
+SHALLOW_PROBES = {
+    "a": (*ARR, "shape"),
+    "X": (*ARR, "shape"),
+    "y": (*ARR, "shape"),
+    "sigma": (*POS, "zero"),
+    "tau": ("nan", "str", "none", "neg", "zero"),  # tau = inf is plain ERM
+}
+
+
+def adaptive_problem():
+    from mtlnotes.adaptive import make_environments
+
+    return make_environments(3, 2, rng(), rank=3, floor=0.1, sigma=0.5)
+
+
+def adaptive_args() -> dict:
+    """A representation with orthonormal rows, a design and a task in d = 3."""
+    phi = np.linalg.qr(rng().normal(size=(3, 2)))[0].T
+    return {"Phi": phi, "X": X6x3, "theta": THETA3}
+
+
+def coding_code():
+    from mtlnotes.coding import range_encode
+
+    return range_encode([0, 2, 1, 1, 3], 4)
+
+
+def digit_tasks():
+    from mtlnotes.data import make_digit_tasks
+
+    return make_digit_tasks(2, n_train=10, n_test=10)
+
+
+def notebook():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_code_cell("1"),
+    ]
+    return nb
+
+
+def ntk_model():
+    from mtlnotes.ntk import make_mlp
+
+    return make_mlp(3, 8, 1, seed=0)
+
+
+X4x3 = np.random.default_rng(5).normal(size=(4, 3))
+
+
+def subspace_setup() -> dict:
+    import torch
+
+    from mtlnotes.subspace import SubspaceNet, make_mlp
+
+    net = SubspaceNet(make_mlp([4, 5, 3], seed=0), n_tasks=2, k=3, seed=0)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 6, 4, generator=gen)
+    y = torch.randint(0, 3, (2, 6), generator=gen)
+    return {"net": net, "x": x, "y": y}
+
+
+# qualname -> (factory of valid keyword arguments, {argument: bad kinds to try})
+# The expected name in the message is the argument's name, except for the
+# ``_validate`` helpers, which must name whatever ``name`` they are given.
+V = {"name": "alpha"}
+SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
+    # _validate ----------------------------------------------------------------
+    "_validate.as_float_array": (lambda: {"x": [0.5, 1.0], **V}, {"x": ARR}),
+    "_validate.check_probability": (lambda: {"x": [0.5, 1.0], **V}, {"x": PROB}),
+    "_validate.check_nonnegative": (lambda: {"x": [0.0, 1.0], **V}, {"x": NONNEG}),
+    "_validate.check_positive": (
+        lambda: {"x": [0.5, 1.0], **V},
+        {"x": (*POS, "zero")},
+    ),
+    "_validate.check_int": (
+        lambda: {"x": 3, "name": "alpha", "minimum": 0},
+        {"x": INT},
+    ),
+    "_validate.check_square_matrix": (lambda: {"a": SPD, **V}, {"a": MAT}),
+    "_validate.check_symmetric": (lambda: {"a": SPD, **V}, {"a": MAT}),
+    "_validate.check_spd": (lambda: {"a": SPD, **V}, {"a": (*MAT, "neg")}),
+    "_validate.check_psd": (lambda: {"a": SPD, **V}, {"a": (*MAT, "neg")}),
+    # optim --------------------------------------------------------------------
+    "optim.condition_number": (lambda: {"H": SPD}, {"H": MAT}),
+    "optim.optimal_step_size": (lambda: {"H": SPD}, {"H": MAT}),
+    "optim.contraction_factor": (
+        lambda: {"H": SPD, "eta": 0.5},
+        {"H": MAT, "eta": (*POS, "zero")},
+    ),
+    "optim.gd_contraction": (lambda: {"H": SPD}, {"H": (*MAT, "neg")}),
+    "optim.gd_quadratic": (
+        lambda: {"H": SPD, "b": THETA3, "beta0": np.zeros(3), "eta": 0.5, "n_steps": 3},
+        {
+            "H": MAT,
+            "b": (*ARR, "shape"),
+            "beta0": (*ARR, "shape"),
+            "eta": POS,
+            "n_steps": INT,
+        },
+    ),
+    "optim.iterations_to_tolerance": (
+        lambda: {"kappa": [1.0, 10.0], "tol": 1e-3},
+        {"kappa": (*ARR, "zero"), "tol": (*PROB, "zero")},
+    ),
+    # kl -----------------------------------------------------------------------
+    "kl.kl_bernoulli": (lambda: {"q": [0.1, 0.5], "p": 0.3}, {"q": PROB, "p": PROB}),
+    **{
+        f"kl.{name}": (
+            lambda: {"q": [0.1, 0.5], "c": 0.2},
+            {"q": PROB, "c": ("nan", "str", "none", "neg")},  # c = inf is allowed
+        )
+        for name in ("kl_inv_upper", "kl_inv_lower")
+    },
+    # bounds -------------------------------------------------------------------
+    **{
+        f"bounds.{name}": (
+            lambda: {"emp_risk": 0.1, "bits": 100.0, "m": 1000, "delta": 0.05},
+            {
+                "emp_risk": PROB,
+                "bits": NONNEG,
+                "m": (*INT, "zero"),
+                "delta": (*PROB, "zero"),
+            },
+        )
+        for name in ("occam_bound", "fast_rate_bound", "pinsker_fast_rate_bound")
+    },
+    "bounds.fast_rate_budget": (
+        lambda: {"bits": 100.0, "m": 1000, "delta": 0.05},
+        {"bits": NONNEG, "m": (*INT, "zero"), "delta": (*PROB, "zero")},
+    ),
+    "bounds.dense_code_bits": (
+        lambda: {"dim": 100},
+        {"dim": (*INT, "zero"), "bits_per_value": (*INT, "zero")},
+    ),
+    "bounds.codebook_code_bits": (
+        lambda: {"dim": 100, "codebook_size": 16},
+        {
+            "dim": (*INT, "zero"),
+            "codebook_size": (*INT, "zero"),
+            "bits_per_value": (*INT, "zero"),
+        },
+    ),
+    "bounds.sparse_code_bits": (
+        lambda: {"dim": 100, "nnz": 10},
+        {"dim": (*INT, "zero"), "nnz": INT, "bits_per_value": (*INT, "zero")},
+    ),
+    "bounds.elias_gamma_bits": (lambda: {"n": [1, 5, 100]}, {"n": (*INT, "zero")}),
+    # mgf ----------------------------------------------------------------------
+    **{
+        f"mgf.{name}": (
+            lambda: {"sizes": [3, 4], "mu": 0.3, "lam": 3.0},
+            {
+                "sizes": (*ARR, "neg", "float"),
+                "mu": (*PROB, "zero"),
+                "lam": NONNEG,
+            },
+        )
+        for name in ("kl_mgf", "log_kl_mgf", "log_blowup_lower_bound")
+    },
+    "mgf.logit_grid": (
+        lambda: {"num": 11, "eps": 1e-6},
+        {"num": (*INT, "nan"), "eps": (*PROB, "zero")},
+    ),
+    "mgf.sup_kl_mgf": (
+        lambda: {"sizes": [3, 3], "lam": 3.0, "mu": [0.2, 0.5]},
+        {"sizes": (*ARR, "neg"), "lam": NONNEG, "mu": (*PROB, "zero")},
+    ),
+    # regression ---------------------------------------------------------------
+    "regression.covariance_with_condition": (
+        lambda: {"d": 3, "kappa": 10.0, "rng": rng()},
+        {"d": (*INT, "zero"), "kappa": (*ARR, "neg"), "rng": RNG},
+    ),
+    "regression.gaussian_design": (
+        lambda: {"Sigma": SPD, "n": 5, "n_rep": 2, "rng": rng()},
+        {"Sigma": MAT, "n": INT, "n_rep": INT, "rng": RNG},
+    ),
+    "regression.ols_estimate": (
+        lambda: {"X": X6x3, "y": Y6},
+        {"X": ARR, "y": (*ARR, "shape")},
+    ),
+    "regression.ols_risk": (
+        lambda: {"Sigma": SPD, "n": 10, "sigma": 1.0},
+        {"Sigma": MAT, "n": INT, "sigma": NONNEG},
+    ),
+    "regression.ols_risk_mc": (
+        lambda: {"Sigma": SPD, "n": 10, "sigma": 1.0, "n_rep": 4, "rng": rng()},
+        {"Sigma": MAT, "n": INT, "sigma": NONNEG, "n_rep": INT, "rng": RNG},
+    ),
+    "regression.ridge_bayes_risk": (
+        lambda: {"X": X6x3, "tau": 1.0, "sigma": 0.5, "lam": 0.25},
+        {"X": ARR, "tau": NONNEG, "sigma": NONNEG, "lam": NONNEG},
+    ),
+    "regression.ridge_estimate": (
+        lambda: {"X": X6x3, "y": Y6, "lam": 0.1},
+        {"X": ARR, "y": (*ARR, "shape"), "lam": NONNEG},
+    ),
+    "regression.ridge_posterior_risk": (
+        lambda: {"X": X6x3, "sigma": 0.5, "lam": [0.1, 1.0]},
+        {"X": ARR, "sigma": NONNEG, "lam": NONNEG},
+    ),
+    "regression.ridge_risk": (
+        lambda: {"X": X6x3, "theta": THETA3, "sigma": 0.5, "lam": 0.1},
+        {"X": ARR, "theta": (*ARR, "shape"), "sigma": NONNEG, "lam": NONNEG},
+    ),
+    "regression.ridge_risk_mc": (
+        lambda: {
+            "X": X6x3,
+            "theta": THETA3,
+            "sigma": 0.5,
+            "lam": 0.1,
+            "n_rep": 4,
+            "rng": rng(),
+        },
+        {
+            "X": ARR,
+            "theta": (*ARR, "shape"),
+            "sigma": NONNEG,
+            "lam": NONNEG,
+            "n_rep": INT,
+            "rng": RNG,
+        },
+    ),
+    # kernels ------------------------------------------------------------------
+    "kernels.gp_posterior": (
+        lambda: (
+            lambda k: {
+                "K0_train": k["train"],
+                "K0_cross": k["cross"],
+                "K0_test": k["test"],
+                "y": k["y"],
+                "sigma": 0.1,
+            }
+        )(kernel_args()),
+        {
+            "K0_train": MAT,
+            "K0_cross": (*ARR, "shape"),
+            "K0_test": MAT,
+            "y": (*ARR, "shape"),
+            "sigma": NONNEG,
+            "tau": POS,
+        },
+    ),
+    "kernels.kernel_ridge_predict": (
+        lambda: (
+            lambda k: {
+                "K_train": k["train"],
+                "K_cross": k["cross"],
+                "y": k["y"],
+                "lam": 0.1,
+            }
+        )(kernel_args()),
+        {
+            "K_train": MAT,
+            "K_cross": (*ARR, "shape"),
+            "y": (*ARR, "shape"),
+            "lam": NONNEG,
+        },
+    ),
+    "kernels.ridge_gd_steps": (
+        lambda: {"K": kernel_args()["train"], "lam": 0.1},
+        {"K": MAT, "lam": NONNEG, "tol": (*PROB, "zero")},
+    ),
+    "kernels.ridge_condition_number": (
+        lambda: {"K": kernel_args()["train"], "lam": [0.1, 1.0]},
+        {"K": MAT, "lam": NONNEG},
+    ),
+    # linrep -------------------------------------------------------------------
+    "linrep.apply_gauge": (
+        lambda: {
+            "F": linrep_problem().F_star,
+            "Phi": linrep_problem().Phi_star,
+            "Q": np.array([[2.0, 1.0], [0.0, 1.0]]),
+        },
+        {"F": ARR, "Phi": ARR, "Q": (*MAT, "zero")},
+    ),
+    **{
+        f"linrep.{name}": (
+            linrep_truth,
+            {"Phi": (*ARR, "shape"), "F_star": ARR, "Phi_star": ARR, "Sigma_x": MAT},
+        )
+        for name in ("best_heads", "inf_excess_risk")
+    },
+    "linrep.excess_risk": (
+        lambda: {"F": linrep_problem().F_star, **linrep_truth()},
+        {
+            "F": ARR,
+            "Phi": (*ARR, "shape"),
+            "F_star": ARR,
+            "Phi_star": ARR,
+            "Sigma_x": MAT,
+        },
+    ),
+    "linrep.diagonal_conditioner": (
+        lambda: {"kappa": 10.0, "r": 3},
+        {"kappa": (*ARR, "neg"), "r": (*INT, "zero")},
+    ),
+    "linrep.effective_task_diversity": (
+        lambda: {
+            "Phi": linrep_problem().Phi_star,
+            "problem": linrep_problem(),
+            "N": 6,
+            "n_runs": 3,
+            "rng": rng(),
+        },
+        {
+            "Phi": (*ARR, "shape"),
+            "problem": ("str", "none"),
+            "N": INT,
+            "n_runs": INT,
+            "rng": RNG,
+        },
+    ),
+    "linrep.expected_ls_excess_risk": (
+        lambda: {"inf_er": 0.1, "d_y": 2, "sigma": 0.5, "r": 2, "N": 10},
+        {"inf_er": NONNEG, "d_y": INT, "sigma": NONNEG, "r": INT, "N": INT},
+    ),
+    "linrep.finetune_gd": (
+        lambda: {**linrep_finetune(), "n_steps": 3},
+        {
+            "Phi": (*ARR, "shape"),
+            "X": (*ARR, "shape"),
+            "Y": ARR,
+            "n_steps": INT,
+            "eta": POS,
+        },
+    ),
+    "linrep.fit_heads": (
+        lambda: {"Phi": linrep_problem().Phi_star, "data": linrep_data()},
+        {"Phi": (*ARR, "shape"), "data": ("str", "none")},
+    ),
+    "linrep.fit_heads_gd": (
+        lambda: {"Phi": linrep_problem().Phi_star, "data": linrep_data(), "n_steps": 3},
+        {"Phi": (*ARR, "shape"), "data": ("str", "none"), "n_steps": INT},
+    ),
+    "linrep.ratio_of_means": (
+        lambda: {"a": [1.0, 2.0, 3.0], "b": [2.0, 2.5, 3.0]},
+        {"a": (*ARR, "shape"), "b": (*ARR, "shape")},
+    ),
+    "linrep.gd_finetune_iterations": (
+        lambda: {**linrep_finetune(), "tol": 1e-3},
+        {
+            "Phi": (*ARR, "shape"),
+            "X": (*ARR, "shape"),
+            "Y": ARR,
+            "tol": (*PROB, "zero"),
+        },
+    ),
+    "linrep.head_variance": (
+        lambda: {
+            "Phi": linrep_finetune()["Phi"],
+            "X": linrep_finetune()["X"],
+            "sigma": 0.5,
+            "d_y": 2,
+        },
+        {"Phi": (*ARR, "shape"), "X": (*ARR, "shape"), "sigma": POS, "d_y": INT},
+    ),
+    "linrep.head_variance_mc": (
+        lambda: (
+            lambda f: {
+                "Phi": f["Phi"],
+                "X": f["X"],
+                "mean_Y": f["Y"],
+                "sigma": 0.5,
+                "n_mc": 4,
+                "rng": rng(),
+            }
+        )(linrep_finetune()),
+        {
+            "Phi": (*ARR, "shape"),
+            "X": (*ARR, "shape"),
+            "mean_Y": ARR,
+            "sigma": POS,
+            "n_mc": INT,
+            "rng": RNG,
+        },
+    ),
+    "linrep.make_problem": (
+        lambda: {"d_x": 4, "d_y": 2, "r": 2, "T": 3, "rng": rng()},
+        {
+            "d_x": INT,
+            "d_y": INT,
+            "r": (*INT, "zero"),
+            "T": INT,
+            "rng": RNG,
+            "sigma": POS,
+            "cond_x": (*ARR, "neg"),
+        },
+    ),
+    "linrep.pretrain_erm": (
+        lambda: {"data": linrep_data(), "r": 2, "max_iter": 50},
+        {"data": ("str", "none"), "r": (*INT, "zero"), "tol": POS, "max_iter": INT},
+    ),
+    "linrep.pretrain_gd": (
+        lambda: {
+            "data": linrep_data(),
+            "r": 2,
+            "rng": rng(),
+            "eta": 0.01,
+            "n_steps": 5,
+        },
+        {
+            "data": ("str", "none"),
+            "r": (*INT, "zero"),
+            "rng": RNG,
+            "eta": POS,
+            "n_steps": INT,
+            "init_scale": POS,
+        },
+    ),
+    "linrep.sample_tasks": (
+        lambda: {"problem": linrep_problem(), "N": 5, "rng": rng()},
+        {"problem": ("str", "none"), "N": (*INT, "zero"), "rng": RNG, "F_star": ARR},
+    ),
+    "linrep.training_loss": (
+        lambda: {
+            "F": linrep_problem().F_star,
+            "Phi": linrep_problem().Phi_star,
+            "data": linrep_data(),
+        },
+        {"F": ARR, "Phi": (*ARR, "shape"), "data": ("str", "none")},
+    ),
+    "linrep.transfer_coefficient": (
+        lambda: {"Phi": linrep_phi(), "problem": linrep_problem()},
+        {"Phi": (*ARR, "shape"), "problem": ("str", "none")},
+    ),
+    "mgf.maurer_xi_bounds": (
+        lambda: {"big_n": [1, 10, 1000]},
+        {"big_n": (*INT, "zero")},
+    ),
+    # unbalanced ---------------------------------------------------------------
+    "unbalanced.check_sizes": (
+        lambda: {"sizes": [3, 4]},
+        {"sizes": (*ARR, "neg", "float")},
+    ),
+    "unbalanced.harmonic_mean": (
+        lambda: {"sizes": [3, 4]},
+        {"sizes": (*ARR, "neg", "float", "zero")},
+    ),
+    **{
+        f"{module}.{name}": (
+            lambda: {
+                "emp_risks": [0.1, 0.2, 0.05],
+                "bits": 100.0,
+                "sizes": [100, 50, 400],
+                "delta": 0.05,
+            },
+            {
+                "emp_risks": (*PROB, "shape"),
+                "bits": NONNEG,
+                "sizes": (*ARR, "neg", "float", "zero", "shape"),
+                "delta": (*PROB, "zero"),
+            },
+        )
+        for module in ("unbalanced", "bounds")
+        for name in (
+            "harmonic_mean_bound",
+            "min_size_fast_rate_bound",
+            "sample_centric_bound",
+            "task_centric_bound",
+        )
+    },
+    "unbalanced.kl_ball_max": (
+        lambda: {
+            "emp_risks": [0.1, 0.2, 0.05],
+            "kl_weights": [0.3, 0.2, 0.5],
+            "budget": 0.05,
+        },
+        {
+            "emp_risks": (*PROB, "shape"),
+            "kl_weights": (*POS, "zero", "shape"),
+            "budget": NONNEG,
+            "weights": (*POS, "shape"),
+        },
+    ),
+    "unbalanced.task_centric_budget": (
+        lambda: {"bits": 100.0, "sizes": [100, 50, 400], "delta": 0.05},
+        {
+            "bits": NONNEG,
+            "sizes": (*ARR, "neg", "float", "zero"),
+            "delta": (*PROB, "zero"),
+        },
+    ),
+    # shallow ------------------------------------------------------------------
+    **{
+        f"shallow.{name}": (
+            shallow_args,
+            {"W": (*ARR, "shape"), **SHALLOW_PROBES},
+        )
+        for name in ("map_loss", "map_gradient", "map_hessian")
+    },
+    "shallow.gd_map": (
+        lambda: {
+            **{("W0" if k == "W" else k): v for k, v in shallow_args().items()},
+            "eta": 0.01,
+            "n_steps": 3,
+        },
+        {
+            "W0": (*ARR, "shape"),
+            **SHALLOW_PROBES,
+            "eta": (*POS, "zero"),
+            "n_steps": INT,
+        },
+    ),
+    "shallow.minimize_map": (
+        lambda: {("W0" if k == "W" else k): v for k, v in shallow_args().items()},
+        {"W0": (*ARR, "shape"), **SHALLOW_PROBES, "gtol": (*POS, "zero")},
+    ),
+    "shallow.local_gd_iterations": (
+        lambda: {**shallow_minimum(), "delta": np.full((4, 3), 1e-3)},
+        {
+            "W_min": (*ARR, "shape"),
+            **SHALLOW_PROBES,
+            "delta": (*ARR, "shape"),
+            "tol": (*PROB, "zero"),
+        },
+    ),
+    "shallow.make_teacher_data": (
+        lambda: {"n": 8, "d": 3, "m": 4, "noise": 0.1, "rng": rng()},
+        {
+            "n": (*INT, "zero"),
+            "d": (*INT, "zero"),
+            "m": (*INT, "zero"),
+            "noise": NONNEG,
+            "rng": RNG,
+        },
+    ),
+    "shallow.network_output": (
+        lambda: {k: v for k, v in shallow_args().items() if k in ("W", "a", "X")},
+        {"W": (*ARR, "shape"), "a": (*ARR, "shape"), "X": (*ARR, "shape")},
+    ),
+    "shallow.shifted_condition_number": (
+        lambda: {"eigenvalues": [-1.0, 0.5, 3.0], "shift": [2.0, 10.0]},
+        {"eigenvalues": ARR, "shift": ARR},
+    ),
+    # adaptive -----------------------------------------------------------------
+    "adaptive.adaptive_strength": (
+        lambda: {"X": X6x3, "kappa_target": 10.0},
+        {"X": ARR, "kappa_target": (*ARR, "neg", "zero"), "lam_floor": NONNEG},
+    ),
+    "adaptive.finetune_risk": (
+        lambda: {**adaptive_args(), "sigma": 0.5, "kappa_target": 10.0},
+        {
+            "Phi": (*ARR, "shape"),
+            "X": (*ARR, "shape"),
+            "theta": (*ARR, "shape"),
+            "sigma": NONNEG,
+            "kappa_target": ("nan", "str", "neg", "zero"),
+        },
+    ),
+    "adaptive.fit_representation": (
+        lambda: {"theta_hat": rng().normal(size=(5, 3)), "r": 2},
+        {"theta_hat": ARR, "r": (*INT, "zero")},
+    ),
+    "adaptive.make_environments": (
+        lambda: {"d": 4, "r": 2, "rng": rng(), "rank": 3, "floor": 0.1, "sigma": 0.5},
+        {
+            "d": (*INT, "zero"),
+            "r": (*INT, "zero"),
+            "rng": RNG,
+            "rank": (*INT, "zero"),
+            "floor": NONNEG,
+            "sigma": (*POS, "zero"),
+        },
+    ),
+    "adaptive.parameter_nu": (
+        lambda: {
+            "Phi": adaptive_args()["Phi"],
+            "theta_train": rng().normal(size=(4, 3)),
+            "theta_test": THETA3,
+        },
+        {"Phi": (*ARR, "shape"), "theta_train": ARR, "theta_test": (*ARR, "shape")},
+    ),
+    "adaptive.ridge_fit": (
+        lambda: {"X": X6x3, "y": Y6, "lam": 0.1},
+        {"X": ARR, "y": (*ARR, "shape"), "lam": NONNEG},
+    ),
+    "adaptive.ridge_risk_exact": (
+        lambda: {"X": X6x3, "mean_y": Y6, "target": THETA3, "sigma": 0.5, "lam": 0.1},
+        {
+            "X": ARR,
+            "mean_y": (*ARR, "shape"),
+            "target": (*ARR, "shape"),
+            "sigma": NONNEG,
+            "lam": NONNEG,
+        },
+    ),
+    "adaptive.run_pipeline": (
+        lambda: {
+            "problem": adaptive_problem(),
+            "T": 3,
+            "n": 6,
+            "n_finetune": 4,
+            "n_runs": 2,
+            "kappa_target": 10.0,
+            "rng": rng(),
+        },
+        {
+            "problem": ("str", "none"),
+            "T": (*INT, "zero"),
+            "n": (*INT, "zero"),
+            "n_finetune": (*INT, "zero"),
+            "n_runs": (*INT, "zero"),
+            "kappa_target": ("nan", "str", "neg"),
+            "rng": RNG,
+        },
+    ),
+    "adaptive.sample_responses": (
+        lambda: {"X": X6x3, "theta": THETA3, "sigma": 0.5, "rng": rng()},
+        {"X": ARR, "theta": (*ARR, "shape"), "sigma": NONNEG, "rng": RNG},
+    ),
+    "adaptive.sample_tasks": (
+        lambda: {"problem": adaptive_problem(), "shape": (2, 3), "n": 5, "rng": rng()},
+        {"problem": ("str", "none"), "shape": ("str", "none"), "n": INT, "rng": RNG},
+    ),
+    # coding -------------------------------------------------------------------
+    "coding.compress_subspace": (
+        lambda: {
+            "task": rng().normal(size=(3, 4)),
+            "shared": rng().normal(size=(4, 2)),
+        },
+        {"task": ARR, "shared": ARR, "n_levels": (*INT, "zero")},
+    ),
+    "coding.elias_delta_length": (lambda: {"n": [1, 5, 100]}, {"n": (*INT, "zero")}),
+    "coding.fit_codebook": (
+        lambda: {"values": rng().normal(size=50), "n_levels": 4},
+        {"values": ARR, "n_levels": (*INT, "zero"), "n_iter": (*INT, "zero")},
+    ),
+    "coding.quantize": (
+        lambda: {"values": rng().normal(size=10), "codebook": [-1.0, 0.0, 1.0]},
+        {"values": ARR, "codebook": ARR},
+    ),
+    "coding.range_encode": (
+        lambda: {"symbols": [0, 2, 1, 1, 3], "n_levels": 4},
+        {"symbols": (*INT, "shape"), "n_levels": (*INT, "zero")},
+    ),
+    "coding.range_decode": (
+        lambda: {"code": coding_code()},
+        {"code": ("str", "none")},
+    ),
+    "data.stack_tasks": (
+        lambda: {"tasks": digit_tasks()},
+        {"tasks": ("str", "none")},
+    ),
+    # data ---------------------------------------------------------------------
+    "data.make_digit_tasks": (
+        lambda: {"n_tasks": 2, "n_train": 10, "n_test": 10},
+        {
+            "n_tasks": (*INT, "zero"),
+            "kind": ("none", "str"),
+            "n_train": INT,
+            "n_test": ("float", "str", "neg"),
+            "seed": ("float", "str", "none"),
+        },
+    ),
+    # ntk ----------------------------------------------------------------------
+    "ntk.NTKMLP": (
+        lambda: {
+            "d_in": 3,
+            "width": 8,
+            "depth": 1,
+            "generator": __import__("torch").Generator().manual_seed(0),
+        },
+        {
+            "d_in": (*INT, "zero"),
+            "width": (*INT, "zero"),
+            "depth": (*INT, "zero"),
+            "generator": ("str", "none"),
+        },
+    ),
+    "ntk.make_mlp": (
+        lambda: {"d_in": 3, "width": 8, "depth": 1, "seed": 0},
+        {
+            "d_in": (*INT, "zero"),
+            "width": (*INT, "zero"),
+            "depth": (*INT, "zero"),
+            "seed": ("float", "str", "none"),
+        },
+    ),
+    "ntk.empirical_ntk": (
+        lambda: {"model": ntk_model(), "x1": X4x3},
+        {"model": ("str", "none"), "x1": (*ARR, "shape"), "x2": (*ARR, "shape")},
+    ),
+    "ntk.mlp_forward": (
+        lambda: {
+            "weights": [p.detach() for p in ntk_model().parameters()],
+            "x": __import__("torch").as_tensor(X4x3),
+        },
+        {"weights": ("str", "none"), "x": ("str", "none")},
+    ),
+    "ntk.relu_kernels": (
+        lambda: {"x1": X4x3, "depth": 2},
+        {"x1": ARR, "x2": (*ARR, "shape"), "depth": (*INT, "zero")},
+    ),
+    "ntk.relu_ntk": (
+        lambda: {"x1": X4x3, "depth": 2},
+        {"x1": ARR, "x2": (*ARR, "shape"), "depth": (*INT, "zero")},
+    ),
+    "ntk.relu_output_kurtosis": (
+        lambda: {"width": [1, 10, 100]},
+        {"width": (*ARR, "neg", "zero")},
+    ),
+    "ntk.sample_prior_outputs": (
+        lambda: {"x": X4x3, "width": 8, "depth": 1, "n_samples": 3, "seed": 0},
+        {
+            "x": ARR,
+            "width": (*INT, "zero"),
+            "depth": (*INT, "zero"),
+            "n_samples": (*INT, "zero"),
+            "seed": ("float", "str", "none"),
+        },
+    ),
+    "ntk.train_map": (
+        lambda: {
+            "model": ntk_model(),
+            "x": X4x3,
+            "y": X4x3[:, 0],
+            "lam": 0.1,
+            "steps": 3,
+            "lr": 0.01,
+        },
+        {
+            "model": ("str", "none"),
+            "x": ARR,
+            "y": (*ARR, "shape"),
+            "lam": NONNEG,
+            "steps": INT,
+            "lr": (*POS, "zero"),
+            "anchor": ("str", "none"),
+        },
+    ),
+    # subspace -----------------------------------------------------------------
+    "subspace.make_mlp": (
+        lambda: {"sizes": [4, 5, 3], "seed": 0},
+        {"sizes": ("str", "none", "neg", "zero"), "seed": ("float", "str", "none")},
+    ),
+    "subspace.SubspaceNet": (
+        lambda: {
+            "model": __import__("mtlnotes.subspace").subspace.make_mlp([4, 5, 3]),
+            "n_tasks": 2,
+            "k": 3,
+        },
+        {
+            "model": ("str", "none"),
+            "n_tasks": (*INT, "zero"),
+            "k": (*INT, "zero"),
+            "l": (*INT, "zero"),
+            "seed": ("float", "str", "none"),
+        },
+    ),
+    "subspace.error_rates": (
+        lambda: subspace_setup(),
+        {"net": ("str", "none"), "x": ("str", "none"), "y": ("str", "none")},
+    ),
+    "subspace.compress_and_evaluate": (
+        lambda: (
+            lambda a: {
+                "net": a["net"],
+                "data": (a["x"], a["y"], a["x"], a["y"]),
+                "n_levels": 4,
+            }
+        )(subspace_setup()),
+        {"net": ("str", "none"), "data": ("str", "none"), "n_levels": (*INT, "zero")},
+    ),
+    "subspace.train_subspace": (
+        lambda: {**subspace_setup(), "steps": 2},
+        {
+            "net": ("str", "none"),
+            "x": ("str", "none"),
+            "y": ("str", "none"),
+            "steps": (*INT, "zero"),
+            "lr": (*POS, "zero"),
+        },
+    ),
+    # assign -------------------------------------------------------------------
+    "assign.is_solution_cell": (
+        lambda: {"cell": notebook().cells[1]},
+        {"cell": ("str", "none")},
+    ),
+    "assign.stub_line": (lambda: {"label": "ex-a-1"}, {"label": ("none",)}),
+    "assign.student_notebook": (
+        lambda: {"nb": notebook()},
+        {"nb": ("str", "none")},
+    ),
+}
+
+
+def _expected_name(qualname: str, arg: str) -> str:
+    return "alpha" if qualname.startswith("_validate.") else arg
+
+
+def _assign_dirs(tmp: Any) -> dict:
+    return {"src": str(tmp / "missing"), "dest": str(tmp / "out")}
+
+
+# (case id, qualname, kwargs factory of tmp_path, expected exception, name the
+# message must contain); SystemExit stands for "returns exit status 2 and names it
+# on stderr" (the command line)
+CUSTOM: list[tuple[str, str, Callable[[Any], dict], type | tuple, str]] = [
+    (
+        "optim.gd_quadratic-H-not-psd",
+        "optim.gd_quadratic",
+        lambda t: {
+            "H": -SPD,
+            "b": THETA3,
+            "beta0": np.zeros(3),
+            "eta": 0.5,
+            "n_steps": 3,
+        },
+        ValueError,
+        "H",
+    ),
+    (
+        "optim.gd_contraction-singular",
+        "optim.gd_contraction",
+        lambda t: {"H": np.diag([1.0, 0.0])},
+        ValueError,
+        "H",
+    ),
+    (
+        "kl.kl_bernoulli-p-2d-mismatch",
+        "kl.kl_bernoulli",
+        lambda t: {"q": [0.1, 0.2, 0.3], "p": [0.1, 0.2]},
+        ValueError,
+        "q",
+    ),
+    (
+        "mgf.kl_mgf-sizes-empty",
+        "mgf.kl_mgf",
+        lambda t: {"sizes": [], "mu": 0.3, "lam": 1.0},
+        ValueError,
+        "sizes",
+    ),
+    (
+        "mgf.kl_mgf-sizes-2d",
+        "mgf.kl_mgf",
+        lambda t: {"sizes": [[3, 4]], "mu": 0.3, "lam": 1.0},
+        ValueError,
+        "sizes",
+    ),
+    (
+        "regression.ols_risk-n-too-small",
+        "regression.ols_risk",
+        lambda t: {"Sigma": SPD, "n": 4, "sigma": 1.0},
+        ValueError,
+        "n",
+    ),
+    (
+        "regression.ols_estimate-rank-deficient",
+        "regression.ols_estimate",
+        lambda t: {"X": np.ones((6, 3)), "y": Y6},
+        ValueError,
+        "X",
+    ),
+    (
+        "data.make_digit_tasks-kind",
+        "data.make_digit_tasks",
+        lambda t: {"n_tasks": 2, "kind": "colours"},
+        ValueError,
+        "kind",
+    ),
+    (
+        "data.make_digit_tasks-too-many",
+        "data.make_digit_tasks",
+        lambda t: {"n_tasks": 10, "n_train": 1000},
+        ValueError,
+        "n_train",
+    ),
+    (
+        "ntk.train_map-anchor",
+        "ntk.train_map",
+        lambda t: {
+            "model": ntk_model(),
+            "x": X4x3,
+            "y": X4x3[:, 0],
+            "lam": 0.1,
+            "steps": 3,
+            "lr": 0.01,
+            "anchor": "middle",
+        },
+        ValueError,
+        "anchor",
+    ),
+    (
+        "assign.write_student_versions-missing",
+        "assign.write_student_versions",
+        _assign_dirs,
+        ValueError,
+        "src",
+    ),
+    (
+        "assign.main-missing",
+        "assign.main",
+        lambda t: {"argv": [str(t / "missing"), str(t / "out")]},
+        SystemExit,
+        "src",
+    ),
+]
+
+# (qualname, arg, kind) or custom id -> what happens; these are xfail(strict=True)
+REPORTED: dict[tuple[str, str, str] | str, str] = {
+    ("mgf.logit_grid", "num", "str"): "reported: "
+    + "ValueError: invalid literal for int() with base 10: 'abc'",
+    ("mgf.logit_grid", "num", "none"): "reported: "
+    + "TypeError: int() argument must be a string, a bytes-like object or a rea",
+    ("mgf.logit_grid", "num", "nan"): "reported: "
+    + "ValueError: cannot convert float NaN to integer",
+    ("mgf.logit_grid", "eps", "str"): "reported: "
+    + "TypeError: '<' not supported between instances of 'int' and 'str'",
+    ("mgf.logit_grid", "eps", "none"): "reported: "
+    + "TypeError: '<' not supported between instances of 'int' and 'NoneType'",
+    ("kernels.gp_posterior", "K0_train", "nan"): "reported: "
+    + "ValueError: K_train must be finite (no NaN or inf)",
+    ("kernels.gp_posterior", "K0_train", "inf"): "reported: "
+    + "ValueError: K_train must be finite (no NaN or inf)",
+    ("kernels.gp_posterior", "K0_train", "str"): "reported: "
+    + "TypeError: K_train must be numeric, got str",
+    ("kernels.gp_posterior", "K0_train", "none"): "reported: "
+    + "ValueError: K_train must be finite (no NaN or inf)",
+    ("kernels.gp_posterior", "K0_train", "shape"): "reported: "
+    + "ValueError: K_train must be a non-empty square 2-D matrix, got shape (5,",
+    ("kernels.gp_posterior", "K0_cross", "nan"): "reported: "
+    + "ValueError: K_cross must be finite (no NaN or inf)",
+    ("kernels.gp_posterior", "K0_cross", "inf"): "reported: "
+    + "ValueError: K_cross must be finite (no NaN or inf)",
+    ("kernels.gp_posterior", "K0_cross", "str"): "reported: "
+    + "TypeError: K_cross must be numeric, got str",
+    ("kernels.gp_posterior", "K0_cross", "none"): "reported: "
+    + "ValueError: K_cross must be finite (no NaN or inf)",
+    ("kernels.gp_posterior", "K0_cross", "shape"): "reported: "
+    + "ValueError: K_cross must have shape (m, 5), got (2, 6)",
+    ("linrep.best_heads", "Phi", "shape"): "reported: "
+    + "ValueError: matmul: Input operand 1 has a mismatch in its core dimension",
+    ("linrep.best_heads", "F_star", "nan"): "reported: "
+    + "ValueError: F must be finite (no NaN or inf)",
+    ("linrep.best_heads", "F_star", "inf"): "reported: "
+    + "ValueError: F must be finite (no NaN or inf)",
+    ("linrep.best_heads", "F_star", "str"): "reported: "
+    + "TypeError: F must be numeric, got str",
+    ("linrep.best_heads", "F_star", "none"): "reported: "
+    + "ValueError: F must be finite (no NaN or inf)",
+    ("linrep.best_heads", "Phi_star", "nan"): "reported: "
+    + "ValueError: Phi must be finite (no NaN or inf)",
+    ("linrep.best_heads", "Phi_star", "inf"): "reported: "
+    + "ValueError: Phi must be finite (no NaN or inf)",
+    ("linrep.best_heads", "Phi_star", "str"): "reported: "
+    + "TypeError: Phi must be numeric, got str",
+    ("linrep.best_heads", "Phi_star", "none"): "reported: "
+    + "ValueError: Phi must be finite (no NaN or inf)",
+    ("linrep.inf_excess_risk", "Phi", "shape"): "reported: "
+    + "ValueError: matmul: Input operand 1 has a mismatch in its core dimension",
+    ("linrep.inf_excess_risk", "F_star", "nan"): "reported: "
+    + "ValueError: F must be finite (no NaN or inf)",
+    ("linrep.inf_excess_risk", "F_star", "inf"): "reported: "
+    + "ValueError: F must be finite (no NaN or inf)",
+    ("linrep.inf_excess_risk", "F_star", "str"): "reported: "
+    + "TypeError: F must be numeric, got str",
+    ("linrep.inf_excess_risk", "F_star", "none"): "reported: "
+    + "ValueError: F must be finite (no NaN or inf)",
+    ("linrep.inf_excess_risk", "Phi_star", "nan"): "reported: "
+    + "ValueError: Phi must be finite (no NaN or inf)",
+    ("linrep.inf_excess_risk", "Phi_star", "inf"): "reported: "
+    + "ValueError: Phi must be finite (no NaN or inf)",
+    ("linrep.inf_excess_risk", "Phi_star", "str"): "reported: "
+    + "TypeError: Phi must be numeric, got str",
+    ("linrep.inf_excess_risk", "Phi_star", "none"): "reported: "
+    + "ValueError: Phi must be finite (no NaN or inf)",
+    ("linrep.excess_risk", "F_star", "nan"): "reported: "
+    + "ValueError: F must be finite (no NaN or inf)",
+    ("linrep.excess_risk", "F_star", "inf"): "reported: "
+    + "ValueError: F must be finite (no NaN or inf)",
+    ("linrep.excess_risk", "F_star", "str"): "reported: "
+    + "TypeError: F must be numeric, got str",
+    ("linrep.excess_risk", "F_star", "none"): "reported: "
+    + "ValueError: F must be finite (no NaN or inf)",
+    ("linrep.excess_risk", "Phi_star", "nan"): "reported: "
+    + "ValueError: Phi must be finite (no NaN or inf)",
+    ("linrep.excess_risk", "Phi_star", "inf"): "reported: "
+    + "ValueError: Phi must be finite (no NaN or inf)",
+    ("linrep.excess_risk", "Phi_star", "str"): "reported: "
+    + "TypeError: Phi must be numeric, got str",
+    ("linrep.excess_risk", "Phi_star", "none"): "reported: "
+    + "ValueError: Phi must be finite (no NaN or inf)",
+    ("linrep.effective_task_diversity", "problem", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'F_star'",
+    ("linrep.effective_task_diversity", "problem", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'F_star'",
+    ("linrep.effective_task_diversity", "rng", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'standard_normal'",
+    ("linrep.effective_task_diversity", "rng", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'standard_normal'",
+    ("linrep.fit_heads", "data", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'X'",
+    ("linrep.fit_heads", "data", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'X'",
+    ("linrep.fit_heads_gd", "Phi", "shape"): "reported: "
+    + "ValueError: matmul: Input operand 1 has a mismatch in its core dimension",
+    ("linrep.fit_heads_gd", "data", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'N'",
+    ("linrep.fit_heads_gd", "data", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'N'",
+    ("linrep.gd_finetune_iterations", "Phi", "shape"): "reported: "
+    + "ValueError: matmul: Input operand 1 has a mismatch in its core dimension",
+    ("linrep.gd_finetune_iterations", "X", "shape"): "reported: "
+    + "ValueError: matmul: Input operand 1 has a mismatch in its core dimension",
+    ("linrep.head_variance_mc", "rng", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'standard_normal'",
+    ("linrep.head_variance_mc", "rng", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'standard_normal'",
+    ("linrep.make_problem", "rng", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'standard_normal'",
+    ("linrep.make_problem", "rng", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'standard_normal'",
+    ("linrep.pretrain_erm", "data", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'X'",
+    ("linrep.pretrain_erm", "data", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'X'",
+    ("linrep.pretrain_gd", "data", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'X'",
+    ("linrep.pretrain_gd", "data", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'X'",
+    ("linrep.pretrain_gd", "rng", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'standard_normal'",
+    ("linrep.pretrain_gd", "rng", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'standard_normal'",
+    ("linrep.sample_tasks", "problem", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'F_star'",
+    ("linrep.sample_tasks", "problem", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'F_star'",
+    ("linrep.sample_tasks", "rng", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'standard_normal'",
+    ("linrep.sample_tasks", "rng", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'standard_normal'",
+    ("linrep.training_loss", "Phi", "shape"): "reported: "
+    + "ValueError: matmul: Input operand 1 has a mismatch in its core dimension",
+    ("linrep.training_loss", "data", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'X'",
+    ("linrep.training_loss", "data", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'X'",
+    ("linrep.transfer_coefficient", "Phi", "shape"): "reported: "
+    + "ValueError: matmul: Input operand 1 has a mismatch in its core dimension",
+    ("linrep.transfer_coefficient", "problem", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'F_star'",
+    ("linrep.transfer_coefficient", "problem", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'F_star'",
+    ("adaptive.finetune_risk", "Phi", "shape"): "reported: "
+    + "ValueError: matmul: Input operand 1 has a mismatch in its core dimension",
+    ("adaptive.make_environments", "rng", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'standard_normal'",
+    ("adaptive.make_environments", "rng", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'standard_normal'",
+    ("adaptive.run_pipeline", "problem", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'r'",
+    ("adaptive.run_pipeline", "problem", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'r'",
+    ("adaptive.run_pipeline", "kappa_target", "str"): "reported: "
+    + "ValueError: could not convert string to float: 'abc'",
+    ("adaptive.run_pipeline", "rng", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'standard_normal'",
+    ("adaptive.run_pipeline", "rng", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'standard_normal'",
+    ("adaptive.sample_responses", "rng", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'standard_normal'",
+    ("adaptive.sample_responses", "rng", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'standard_normal'",
+    ("adaptive.sample_tasks", "problem", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'r'",
+    ("adaptive.sample_tasks", "problem", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'r'",
+    ("adaptive.sample_tasks", "shape", "none"): "reported: "
+    + "TypeError: 'NoneType' object is not iterable",
+    ("adaptive.sample_tasks", "rng", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'standard_normal'",
+    ("adaptive.sample_tasks", "rng", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'standard_normal'",
+    ("ntk.NTKMLP", "d_in", "float"): "reported: "
+    + "TypeError: randn(): argument 'size' failed to unpack the object at pos 2",
+    ("ntk.NTKMLP", "d_in", "str"): "reported: "
+    + "TypeError: randn(): argument 'size' failed to unpack the object at pos 2",
+    ("ntk.NTKMLP", "d_in", "none"): "reported: "
+    + "TypeError: randn(): argument 'size' failed to unpack the object at pos 2",
+    ("ntk.NTKMLP", "d_in", "neg"): "reported: "
+    + "RuntimeError: Trying to create tensor with negative dimension -1: [8, -1",
+    ("ntk.NTKMLP", "d_in", "zero"): "reported: "
+    + "no error, returned NTKMLP( (weights): ParameterList( (0): P",
+    ("ntk.NTKMLP", "width", "float"): "reported: "
+    + "TypeError: randn() received an invalid combination of arguments - got (f",
+    ("ntk.NTKMLP", "width", "str"): "reported: "
+    + "TypeError: randn() received an invalid combination of arguments - got (s",
+    ("ntk.NTKMLP", "width", "none"): "reported: "
+    + "TypeError: randn() received an invalid combination of arguments - got (N",
+    ("ntk.NTKMLP", "width", "neg"): "reported: "
+    + "RuntimeError: Trying to create tensor with negative dimension -1: [-1, 3",
+    ("ntk.NTKMLP", "width", "zero"): "reported: "
+    + "no error, returned NTKMLP( (weights): ParameterList( (0): P",
+    ("ntk.NTKMLP", "depth", "float"): "reported: "
+    + "TypeError: can't multiply sequence by non-int of type 'float'",
+    ("ntk.NTKMLP", "depth", "str"): "reported: "
+    + "TypeError: can't multiply sequence by non-int of type 'str'",
+    ("ntk.NTKMLP", "depth", "none"): "reported: "
+    + "TypeError: can't multiply sequence by non-int of type 'NoneType'",
+    ("ntk.NTKMLP", "depth", "neg"): "reported: "
+    + "no error, returned NTKMLP( (weights): ParameterList( (0): P",
+    ("ntk.NTKMLP", "depth", "zero"): "reported: "
+    + "no error, returned NTKMLP( (weights): ParameterList( (0): P",
+    ("ntk.NTKMLP", "generator", "none"): "reported: "
+    + "no error, returned NTKMLP( (weights): ParameterList( (0): P",
+    ("ntk.empirical_ntk", "model", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'named_parameters'",
+    ("ntk.empirical_ntk", "model", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'named_parameters'",
+    ("ntk.empirical_ntk", "x1", "shape"): "reported: "
+    + "RuntimeError: mat1 and mat2 shapes cannot be multiplied (4x4 and 3x8)",
+    ("ntk.mlp_forward", "weights", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'T'",
+    ("ntk.mlp_forward", "weights", "none"): "reported: "
+    + "TypeError: 'NoneType' object is not subscriptable",
+    ("ntk.mlp_forward", "x", "str"): "reported: "
+    + "TypeError: unsupported operand type(s) for @: 'str' and 'Tensor'",
+    ("ntk.mlp_forward", "x", "none"): "reported: "
+    + "TypeError: unsupported operand type(s) for @: 'NoneType' and 'Tensor'",
+    ("ntk.train_map", "model", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'parameters'",
+    ("ntk.train_map", "model", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'parameters'",
+    ("assign.is_solution_cell", "cell", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'get'",
+    ("assign.is_solution_cell", "cell", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'get'",
+    ("assign.stub_line", "label", "none"): "reported: "
+    + "no error, returned 'raise NotImplementedError(\"Exercise Non",
+    ("assign.student_notebook", "nb", "str"): "reported: "
+    + "AttributeError: 'str' object has no attribute 'cells'",
+    ("assign.student_notebook", "nb", "none"): "reported: "
+    + "AttributeError: 'NoneType' object has no attribute 'cells'",
+    "kl.kl_bernoulli-p-2d-mismatch": "reported: ValueError from NumPy broadcasting, "
+    "naming neither q nor p",
+}
+
+
+def _generic_cases() -> list:
+    params = []
+    for qualname, (_, probes) in SPECS.items():
+        for arg, kinds in probes.items():
+            for kind in kinds:
+                if kind == "none" and _default(qualname, arg) is None:
+                    continue  # None is the documented default there
+                key = (qualname, arg, kind)
+                marks = []
+                if key in REPORTED:
+                    marks = [pytest.mark.xfail(strict=True, reason=REPORTED[key])]
+                params.append(
+                    pytest.param(
+                        qualname, arg, kind, id=f"{qualname}-{arg}-{kind}", marks=marks
+                    )
+                )
+    return params
+
+
+def _default(qualname: str, arg: str) -> object:
+    """The default of ``arg`` (``inspect.Parameter.empty`` if none or unknown)."""
+    try:
+        return inspect.signature(resolve(qualname)).parameters[arg].default
+    except (ImportError, AttributeError, KeyError):
+        return inspect.Parameter.empty
+
+
+def _custom_cases() -> list:
+    params = []
+    for case_id, qualname, factory, exc, name in CUSTOM:
+        marks = []
+        if case_id in REPORTED:
+            marks = [pytest.mark.xfail(strict=True, reason=REPORTED[case_id])]
+        params.append(
+            pytest.param(qualname, factory, exc, name, id=case_id, marks=marks)
+        )
+    return params
+
+
+def _call_or_skip(qualname: str, kwargs: dict) -> Any:
+    try:
+        func = resolve(qualname)
+    except (ImportError, AttributeError):
+        pytest.skip(f"mtlnotes.{qualname} not available")
+    return func(**kwargs)
+
+
+def _factory(qualname: str) -> dict:
+    try:
+        return SPECS[qualname][0]()
+    except ImportError:
+        pytest.skip(f"dependency of mtlnotes.{qualname} not available")
+
+
+# ------------------------------------------------------------------------ tests
+@pytest.mark.parametrize("qualname", list(SPECS))
+def test_valid_call_is_finite(qualname):
+    """The valid call each bad case starts from runs and returns finite numbers
+    (otherwise a bad case could pass for the wrong reason)."""
+    out = _call_or_skip(qualname, _factory(qualname))
+    assert all_finite(out), f"{qualname} returned non-finite output on valid input"
+
+
+def bad_call(qualname: str, arg: str, kind: str) -> tuple[dict, str]:
+    """Keyword arguments with ``arg`` made bad, and the regex the message must match."""
+    kwargs = _factory(qualname)
+    if arg in kwargs:
+        kwargs[arg] = corrupt(kwargs[arg], kind)
+    else:  # an optional argument: corrupt a plausible valid value
+        kwargs[arg] = corrupt(1.0 if kind != "shape" else np.ones(6), kind)
+    names = [_expected_name(qualname, arg)]
+    if kind == "shape":  # a mismatch may be reported under either argument's name
+        try:
+            names += list(inspect.signature(resolve(qualname)).parameters)
+        except (ImportError, AttributeError):
+            pass
+    return kwargs, r"\b(" + "|".join(re.escape(n) for n in names) + r")\b"
+
+
+@pytest.mark.parametrize(("qualname", "arg", "kind"), _generic_cases())
+def test_bad_input_is_rejected(qualname, arg, kind):
+    kwargs, pattern = bad_call(qualname, arg, kind)
+    with pytest.raises((ValueError, TypeError), match=pattern):
+        out = _call_or_skip(qualname, kwargs)
+        pytest.fail(f"no error; returned {out!r:.200}")
+
+
+@pytest.mark.parametrize(("qualname", "factory", "exc", "name"), _custom_cases())
+def test_bad_input_custom(qualname, factory, exc, name, tmp_path, capsys):
+    kwargs = factory(tmp_path)
+    if exc is SystemExit:  # the command line reports on stderr and exits 2
+        status = _call_or_skip(qualname, kwargs)
+        assert status == 2
+        assert re.search(rf"\b{name}\b", capsys.readouterr().err)
+        return
+    with pytest.raises(exc, match=rf"\b{re.escape(name)}\b"):
+        out = _call_or_skip(qualname, kwargs)
+        pytest.fail(f"no error; returned {out!r:.200}")
+
+
+def test_timeout_guard_interrupts_a_hang():
+    """The per-test alarm really stops a hanging call (here: one second)."""
+    signal.alarm(1)
+    with pytest.raises(TimeoutError, match="exceeded"):
+        while True:  # a Python-level hang
+            pass
+
+
+def test_every_public_function_has_a_case():
+    covered = set(SPECS) | {c[1] for c in CUSTOM}
+    missing = sorted(set(public_functions()) - covered)
+    assert not missing, f"public functions without a reliability case: {missing}"
+
+
+def test_no_stale_cases():
+    """Every function named in the table still exists (where its module imports)."""
+    stale = []
+    for qualname in set(SPECS) | {c[1] for c in CUSTOM}:
+        module, name = qualname.rsplit(".", 1)
+        try:
+            mod = importlib.import_module(f"mtlnotes.{module}")
+        except ImportError:
+            continue
+        if not hasattr(mod, name):
+            stale.append(qualname)
+    assert not stale, f"reliability cases for functions that no longer exist: {stale}"
+
+
+def test_reported_failures_are_real_cases():
+    generic = {
+        (q, a, k) for q, (_, p) in SPECS.items() for a, ks in p.items() for k in ks
+    }
+    custom = {c[0] for c in CUSTOM}
+    assert set(REPORTED) <= generic | custom
+
+
+# ---------------------------------------------------------------- extremes
+def test_extremes_kl_at_q_0_and_1():
+    from mtlnotes.kl import kl_bernoulli, kl_inv_lower, kl_inv_upper
+
+    q = np.array([0.0, 1.0])[:, None]
+    p = np.array([1e-12, 0.5, 1 - 1e-12])[None, :]
+    kl = kl_bernoulli(q, p)
+    assert np.all(np.isfinite(kl)) and np.all(kl >= 0)
+    # kl(0‖p) = -ln(1-p), kl(1‖p) = -ln p
+    np.testing.assert_allclose(kl[0], -np.log1p(-p[0]), rtol=1e-12)
+    np.testing.assert_allclose(kl[1], -np.log(p[0]), rtol=1e-12)
+    assert kl_bernoulli(0.0, 0.0) == 0.0 and kl_bernoulli(1.0, 1.0) == 0.0
+    c = np.array([0.0, 1e-12, 1.0, 50.0])
+    for q0 in (0.0, 1.0):
+        up, lo = kl_inv_upper(q0, c), kl_inv_lower(q0, c)
+        assert np.all(np.isfinite(up)) and np.all(np.isfinite(lo))
+        assert np.all((q0 <= up) & (up <= 1)) and np.all((0 <= lo) & (lo <= q0))
+    # closed forms at q = 0: kl(0‖p) = -ln(1-p) = c  <=>  p = 1 - exp(-c)
+    np.testing.assert_allclose(
+        kl_inv_upper(0.0, c), -np.expm1(-c), rtol=1e-9, atol=1e-10
+    )
+    np.testing.assert_allclose(kl_inv_lower(1.0, c), np.exp(-c), rtol=1e-9, atol=1e-10)
+
+
+def test_extremes_mu_to_zero():
+    from mtlnotes.kl import kl_bernoulli, kl_inv_upper
+    from mtlnotes.mgf import kl_mgf
+
+    mu = 1e-12
+    assert math.isfinite(kl_bernoulli(mu, 0.5))
+    np.testing.assert_allclose(kl_bernoulli(mu, 0.5), math.log(2) + mu * 0, rtol=1e-9)
+    up = kl_inv_upper(mu, 1e-12)
+    assert math.isfinite(up) and mu <= up < 1e-9
+    # balanced, λ = m: E exp(N kl(μ̂‖μ)) is free of μ (the powers of μ cancel) and
+    # equals Σ_k C(N, k) (k/N)^k (1 - k/N)^(N-k), N = mn; here N = 100
+    value = kl_mgf([10] * 10, mu, 10.0)
+    k = np.arange(101)
+    exact = np.exp(
+        gammaln(101)
+        - gammaln(k + 1)
+        - gammaln(101 - k)
+        + xlogy(k, k / 100)
+        + xlogy(100 - k, 1 - k / 100)
+    ).sum()
+    assert math.isfinite(value)
+    assert value == pytest.approx(exact, rel=1e-9)
+
+
+def test_extremes_mgf_at_mn_one_million():
+    from mtlnotes.mgf import kl_mgf
+
+    n, m = 10, 100_000
+    value = kl_mgf([m] * n, 0.3, float(m))
+    # Maurer: 1 <= E exp(mn kl) <= 2 sqrt(mn); the exact value is ~ sqrt(pi mn / 2)
+    assert math.isfinite(value)
+    assert 1.0 <= value <= 2 * math.sqrt(m * n)
+    assert value == pytest.approx(math.sqrt(math.pi * m * n / 2), rel=0.02)
+
+
+def test_extremes_bounds_at_m_one_million():
+    bounds = pytest.importorskip("mtlnotes.bounds")
+    m, bits, delta = 10**6, 1e5, 1e-12
+    occam = bounds.occam_bound(0.0, bits, m, delta)
+    fast = bounds.fast_rate_bound(0.0, bits, m, delta)
+    assert math.isfinite(occam) and math.isfinite(fast)
+    # closed forms at zero empirical risk: kl(0‖p) = -ln(1 - p) = c
+    c = (bits * math.log(2) + math.log(2 * math.sqrt(m) / delta)) / m
+    assert fast == pytest.approx(-math.expm1(-c), rel=1e-9)
+    assert occam == pytest.approx(
+        math.sqrt((bits * math.log(2) + math.log(2 / delta)) / (2 * m)), rel=1e-12
+    )
+    # the smallest and largest sample sizes stay finite too
+    assert math.isfinite(bounds.fast_rate_bound(1.0, 0.0, 1, 0.5))
+
+
+def test_extremes_condition_number_1e12():
+    from mtlnotes.optim import condition_number, gd_contraction, iterations_to_tolerance
+
+    kappa = 1e12
+    H = np.diag([kappa, 1.0])
+    assert condition_number(H) == pytest.approx(kappa, rel=1e-9)
+    rho = gd_contraction(H)
+    assert math.isfinite(rho) and rho < 1.0
+    assert rho == pytest.approx((kappa - 1) / (kappa + 1), rel=1e-15)
+    k = iterations_to_tolerance(kappa, 1e-6)
+    # k ~ (kappa / 2) ln(1 / tol) for large kappa
+    assert np.isfinite(k) and int(k) == pytest.approx(
+        kappa / 2 * math.log(1e6), rel=1e-6
+    )
+    ks = iterations_to_tolerance([1.0, 1e6, 1e12], 1e-6)
+    assert ks.dtype.kind == "i" and ks[0] == 0 and np.all(np.diff(ks) > 0)
+
+
+def test_extremes_conditioners_at_kappa_1e12():
+    from mtlnotes.optim import condition_number
+
+    linrep = pytest.importorskip("mtlnotes.linrep")
+    regression = pytest.importorskip("mtlnotes.regression")
+    D = linrep.diagonal_conditioner(1e12, 3)
+    S = regression.covariance_with_condition(3, 1e12, rng())
+    assert np.all(np.isfinite(D)) and np.all(np.isfinite(S))
+    assert condition_number(S) == pytest.approx(1e12, rel=1e-3)
