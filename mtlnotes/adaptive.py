@@ -33,7 +33,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mtlnotes._validate import as_float_array, check_int, check_positive
+from mtlnotes._validate import (
+    as_float_array,
+    check_generator,
+    check_int,
+    check_positive,
+)
 from mtlnotes.linrep import ratio_of_means
 from mtlnotes.regression import gaussian_design
 
@@ -154,6 +159,8 @@ def make_environments(
 
     Raises
     ------
+    TypeError
+        If ``rng`` is not a ``numpy.random.Generator``.
     ValueError
         If a size or ``floor``/``sigma`` is out of range.
 
@@ -165,6 +172,7 @@ def make_environments(
     0.1/\\text{floor} = 1/\\text{floor}` when ``floor < 0.1``.  :math:`\\Phi_\\star`
     is a Haar-random :math:`r`-dimensional subspace, independent of :math:`U`.
     """
+    check_generator(rng, "rng")
     d = check_int(d, "d", minimum=1)
     r = check_int(r, "r", minimum=1)
     rank = check_int(rank, "rank", minimum=1)
@@ -181,6 +189,12 @@ def make_environments(
     Sigma = (U * spectrum) @ U.T
     Phi_star = np.linalg.qr(rng.standard_normal((d, r)))[0].T
     return EnvProblem((Sigma + Sigma.T) / 2, Phi_star, sigma)
+
+
+def _check_problem(problem: object) -> EnvProblem:
+    if not isinstance(problem, EnvProblem):
+        raise TypeError(f"problem must be an EnvProblem, got {type(problem).__name__}")
+    return problem
 
 
 def sample_tasks(
@@ -207,9 +221,16 @@ def sample_tasks(
 
     Raises
     ------
+    TypeError
+        If ``problem`` is not an :class:`EnvProblem`, ``shape`` is not a tuple
+        (or list) of int, or ``rng`` is not a ``numpy.random.Generator``.
     ValueError
         If ``n < 1`` or ``shape`` has a non-positive entry.
     """
+    _check_problem(problem)
+    check_generator(rng, "rng")
+    if not isinstance(shape, tuple | list):
+        raise TypeError(f"shape must be a tuple of int, got {type(shape).__name__}")
     n = check_int(n, "n", minimum=1)
     shape = tuple(check_int(k, "shape", minimum=1) for k in shape)
     count = int(np.prod(shape))
@@ -237,9 +258,12 @@ def sample_responses(
 
     Raises
     ------
+    TypeError
+        If ``rng`` is not a ``numpy.random.Generator``.
     ValueError
         If shapes mismatch or ``sigma < 0``.
     """
+    check_generator(rng, "rng")
     X, theta = _check_design(X, theta)
     sigma = float(as_float_array(sigma, "sigma"))
     if sigma < 0:
@@ -538,10 +562,15 @@ def finetune_risk(
     Raises
     ------
     ValueError
-        As the functions it calls.
+        If ``Phi`` is not (..., r, d) with the ``d`` of ``X``, or as the
+        functions it calls.
     """
     Phi = as_float_array(Phi, "Phi")
     X, theta = _check_design(X, theta)
+    if Phi.ndim < 2 or Phi.shape[-1] != X.shape[-1]:
+        raise ValueError(
+            f"Phi must have shape (..., r, {X.shape[-1]}) to match X, got {Phi.shape}"
+        )
     Z = X @ np.swapaxes(Phi, -1, -2)
     lam = (
         np.zeros(Z.shape[:-2])
@@ -588,6 +617,9 @@ def run_pipeline(
 
     Raises
     ------
+    TypeError
+        If ``problem`` is not an :class:`EnvProblem`, ``kappa_target`` is not a
+        number or ``rng`` is not a ``numpy.random.Generator``.
     ValueError
         If a size is out of range or ``kappa_target <= 1``.
 
@@ -599,12 +631,16 @@ def run_pipeline(
     :math:`T+1` tasks and evaluates :func:`finetune_risk`.  Every risk is exact
     over the noise given the designs.
     """
+    _check_problem(problem)
+    check_generator(rng, "rng")
     T = check_int(T, "T", minimum=problem.r)
     n = check_int(n, "n", minimum=1)
     n_finetune = check_int(n_finetune, "n_finetune", minimum=1)
     n_runs = check_int(n_runs, "n_runs", minimum=2)
-    if kappa_target is not None and not float(kappa_target) > 1:
-        raise ValueError("kappa_target must be > 1 (or None for ERM)")
+    if kappa_target is not None:
+        kappa_target = float(as_float_array(kappa_target, "kappa_target"))
+        if not kappa_target > 1:
+            raise ValueError("kappa_target must be > 1 (or None for ERM)")
     theta, X = sample_tasks(problem, (n_runs, T + 1), n, rng)
     Xp, tp = X[:, 1:], theta[:, 1:]  # pretraining on tasks 1..T
     y = sample_responses(Xp, tp, problem.sigma, rng)
@@ -612,7 +648,7 @@ def run_pipeline(
     lam = (
         np.zeros((n_runs, T))
         if kappa_target is None
-        else _strength(s, Xp.shape, float(kappa_target), 0.0)
+        else _strength(s, Xp.shape, kappa_target, 0.0)
     )
     filt = _filter(s, Xp.shape, lam)
     theta_hat = _apply(U, filt, Vt, y)

@@ -34,7 +34,7 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import nbformat
@@ -71,7 +71,16 @@ def is_solution_cell(cell: NotebookNode) -> bool:
     -------
     bool
         ``cell.metadata.nbgrader.solution`` if present, else ``False``.
+
+    Raises
+    ------
+    TypeError
+        If ``cell`` is not a ``NotebookNode`` (or another mapping).
     """
+    if not isinstance(cell, Mapping):
+        raise TypeError(
+            f"cell must be a notebook cell (NotebookNode), got {type(cell).__name__}"
+        )
     return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution", False))
 
 
@@ -89,11 +98,18 @@ def stub_line(label: str) -> str:
         ``raise NotImplementedError("Exercise <label>: write your solution here")``
         (no indentation, no newline).
 
+    Raises
+    ------
+    TypeError
+        If ``label`` is not a ``str``.
+
     Notes
     -----
     The message is written as a JSON string, which is also a valid Python string
     literal, so any label gives valid code.
     """
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str, got {type(label).__name__}")
     message = json.dumps(f"Exercise {label}: write your solution here")
     return f"raise NotImplementedError({message})"
 
@@ -256,6 +272,8 @@ def student_notebook(nb: NotebookNode, name: str = "notebook") -> NotebookNode:
 
     Raises
     ------
+    TypeError
+        If ``nb`` is not a ``NotebookNode`` (or another mapping).
     ValueError
         If ``nb`` has unbalanced or nested markers (``### BEGIN SOLUTION`` /
         ``### END SOLUTION``, ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN
@@ -271,6 +289,10 @@ def student_notebook(nb: NotebookNode, name: str = "notebook") -> NotebookNode:
     A markdown cell holding a ``{solution-start}`` or ``{solution-end}``
     directive is dropped whole, text after the directive included.
     """
+    if not isinstance(nb, Mapping):
+        raise TypeError(
+            f"nb must be a notebook (NotebookNode), got {type(nb).__name__}"
+        )
     student = nbformat.from_dict(json.loads(json.dumps(nb)))
     cells: list[NotebookNode] = []
     label = ""

@@ -24,14 +24,21 @@ __all__ = [
 
 
 def _check_kernel_blocks(
-    K_train: ArrayLike, K_cross: ArrayLike, y: ArrayLike
+    K_train: ArrayLike,
+    K_cross: ArrayLike,
+    y: ArrayLike,
+    names: tuple[str, str] = ("K_train", "K_cross"),
 ) -> tuple[NDArray, NDArray, NDArray]:
-    """Validate the train kernel, the test-train kernel and the targets."""
-    K, _ = check_psd(K_train, "K_train")
-    Kx = as_float_array(K_cross, "K_cross")
+    """Validate the train kernel, the test-train kernel and the targets.
+
+    ``names`` are the caller's names of the two kernel blocks, for messages.
+    """
+    train_name, cross_name = names
+    K, _ = check_psd(K_train, train_name)
+    Kx = as_float_array(K_cross, cross_name)
     n = K.shape[0]
     if Kx.ndim != 2 or Kx.shape[1] != n:
-        raise ValueError(f"K_cross must have shape (m, {n}), got {Kx.shape}")
+        raise ValueError(f"{cross_name} must have shape (m, {n}), got {Kx.shape}")
     yy = as_float_array(y, "y")
     if yy.ndim not in (1, 2) or yy.shape[0] != n:
         raise ValueError(f"y must have shape ({n},) or ({n}, k), got {yy.shape}")
@@ -126,9 +133,13 @@ def gp_posterior(
 
     Raises
     ------
+    TypeError
+        If a kernel block, ``y``, ``sigma`` or ``tau`` is not numeric.
     ValueError
-        If ``sigma < 0``, ``tau <= 0``, a kernel block is malformed, or
-        ``tau**2 K0(X, X) + sigma**2 I`` is singular.
+        If ``sigma < 0``, ``tau <= 0``, a kernel block is malformed (not finite,
+        ``K0_train`` or ``K0_test`` not symmetric PSD, ``K0_cross`` not of
+        shape ``(m, n)``), or ``tau**2 K0(X, X) + sigma**2 I`` is singular.
+        The message names the argument.
 
     Notes
     -----
@@ -136,7 +147,7 @@ def gp_posterior(
     {cite}`rasmussen2006gaussian`.  The mean equals
     ``kernel_ridge_predict(K0_train, K0_cross, y, sigma**2 / tau**2)``.
     """
-    K, Kx, yy = _check_kernel_blocks(K0_train, K0_cross, y)
+    K, Kx, yy = _check_kernel_blocks(K0_train, K0_cross, y, ("K0_train", "K0_cross"))
     if yy.ndim != 1:
         raise ValueError(f"y must be one-dimensional, got shape {yy.shape}")
     Kt, _ = check_psd(K0_test, "K0_test")

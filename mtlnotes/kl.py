@@ -96,8 +96,11 @@ def kl_bernoulli(q: ArrayLike, p: ArrayLike) -> float | NDArray[np.float64]:
 
     Raises
     ------
+    TypeError
+        If ``q`` or ``p`` is not numeric.
     ValueError
-        If ``q`` or ``p`` is NaN or outside [0, 1].
+        If ``q`` or ``p`` is NaN or outside [0, 1], or their shapes do not
+        broadcast.
 
     Notes
     -----
@@ -108,7 +111,13 @@ def kl_bernoulli(q: ArrayLike, p: ArrayLike) -> float | NDArray[np.float64]:
     """
     q_arr = check_probability(q, "q")
     p_arr = check_probability(p, "p")
-    q_arr, p_arr = np.broadcast_arrays(q_arr, p_arr)
+    try:
+        q_arr, p_arr = np.broadcast_arrays(q_arr, p_arr)
+    except ValueError as err:
+        raise ValueError(
+            f"q and p must broadcast against each other, got shapes {q_arr.shape} "
+            f"and {p_arr.shape}"
+        ) from err
     out = _kl_terms(q_arr, 1.0 - q_arr, p_arr, 1.0 - p_arr)
     out = np.maximum(out, 0.0)  # the exact value is >= 0; clip round-off
     return _scalar_or_array(out)

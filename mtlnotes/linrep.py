@@ -25,8 +25,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from mtlnotes._validate import (
     as_float_array,
+    check_generator,
     check_int,
     check_positive,
+    check_shape,
     check_spd,
     check_square_matrix,
 )
@@ -199,6 +201,8 @@ def make_problem(
 
     Raises
     ------
+    TypeError
+        If ``rng`` is not a ``numpy.random.Generator``.
     ValueError
         If a size is out of range, ``sigma <= 0`` or ``cond_x < 1``.
 
@@ -209,6 +213,7 @@ def make_problem(
     :math:`\\Phi_\\star` has Haar-distributed orthonormal rows; the heads have
     i.i.d. :math:`\\mathcal N(0, 1/r)` entries (task 0 drawn like the others).
     """
+    check_generator(rng, "rng")
     d_x = check_int(d_x, "d_x", minimum=1)
     d_y = check_int(d_y, "d_y", minimum=1)
     r = check_int(r, "r", minimum=1)
@@ -253,6 +258,9 @@ def sample_tasks(
 
     Raises
     ------
+    TypeError
+        If ``problem`` is not a :class:`LinRepProblem` or ``rng`` is not a
+        ``numpy.random.Generator``.
     ValueError
         If ``N < 1`` or ``F_star`` has the wrong shape.
 
@@ -262,6 +270,8 @@ def sample_tasks(
     :math:`y = F_\\star^{(t)}\\Phi_\\star x + \\sigma\\xi`, :math:`\\xi \\sim
     \\mathcal N(0, I_{d_y})`.
     """
+    _check_problem(problem)
+    check_generator(rng, "rng")
     N = check_int(N, "N", minimum=1)
     heads = problem.F_star if F_star is None else as_float_array(F_star, "F_star")
     if heads.ndim != 3 or heads.shape[1:] != problem.F_star.shape[1:]:
@@ -276,21 +286,49 @@ def sample_tasks(
     return MultitaskData(X, X @ np.swapaxes(B, 1, 2) + noise)
 
 
-def _check_rep(Phi: ArrayLike) -> NDArray:
-    Phi = as_float_array(Phi, "Phi")
+def _check_problem(problem: object) -> LinRepProblem:
+    if not isinstance(problem, LinRepProblem):
+        raise TypeError(
+            f"problem must be a LinRepProblem, got {type(problem).__name__}"
+        )
+    return problem
+
+
+def _check_data(data: object) -> MultitaskData:
+    if not isinstance(data, MultitaskData):
+        raise TypeError(f"data must be a MultitaskData, got {type(data).__name__}")
+    return data
+
+
+def _check_rep(Phi: ArrayLike, d_x: int | None = None, name: str = "Phi") -> NDArray:
+    """``Phi`` as a 2-D ``(r, d_x)`` array; ``d_x = None`` allows any width."""
+    Phi = as_float_array(Phi, name)
     if Phi.ndim != 2:
-        raise ValueError(f"Phi must be a 2-D (r, d_x) matrix, got shape {Phi.shape}")
-    return Phi
+        raise ValueError(f"{name} must be a 2-D (r, d_x) matrix, got shape {Phi.shape}")
+    return check_shape(Phi, (None, d_x), name)
 
 
-def _check_heads_rep(F: ArrayLike, Phi: ArrayLike) -> tuple[NDArray, NDArray]:
-    F = as_float_array(F, "F")
-    Phi = _check_rep(Phi)
+def _check_heads_rep(
+    F: ArrayLike, Phi: ArrayLike, names: tuple[str, str] = ("F", "Phi")
+) -> tuple[NDArray, NDArray]:
+    F = as_float_array(F, names[0])
+    Phi = _check_rep(Phi, name=names[1])
     if F.ndim < 2 or F.shape[-1] != Phi.shape[0]:
         raise ValueError(
-            f"F must have shape (..., d_y, {Phi.shape[0]}) to match Phi, got {F.shape}"
+            f"{names[0]} must have shape (..., d_y, {Phi.shape[0]}) to match "
+            f"{names[1]}, got {F.shape}"
         )
     return F, Phi
+
+
+def _check_sigma_x(
+    Sigma_x: ArrayLike, Phi: NDArray, Phi_star: NDArray
+) -> NDArray[np.float64]:
+    """``Sigma_x`` as an SPD matrix whose size ``d_x`` matches both representations."""
+    Sigma_x, _ = check_spd(Sigma_x, "Sigma_x")
+    if Phi.shape[1] != Sigma_x.shape[0] or Phi_star.shape[1] != Sigma_x.shape[0]:
+        raise ValueError("Phi, Phi_star and Sigma_x must share d_x")
+    return Sigma_x
 
 
 def training_loss(F: ArrayLike, Phi: ArrayLike, data: MultitaskData) -> float:
@@ -311,10 +349,13 @@ def training_loss(F: ArrayLike, Phi: ArrayLike, data: MultitaskData) -> float:
 
     Raises
     ------
+    TypeError
+        If ``data`` is not a :class:`MultitaskData`.
     ValueError
         If the shapes do not match.
     """
     F, Phi = _check_heads_rep(F, Phi)
+    check_shape(Phi, (None, _check_data(data).X.shape[-1]), "Phi")
     if F.ndim != 3 or F.shape[0] != data.X.shape[0]:
         raise ValueError(f"F must have one head per task of data, got {F.shape}")
     resid = data.Y - data.X @ Phi.T @ np.swapaxes(F, 1, 2)
@@ -423,10 +464,8 @@ def excess_risk(
         If the shapes do not match or ``Sigma_x`` is not positive definite.
     """
     F, Phi = _check_heads_rep(F, Phi)
-    F_star, Phi_star = _check_heads_rep(F_star, Phi_star)
-    Sigma_x, _ = check_spd(Sigma_x, "Sigma_x")
-    if Phi.shape[1] != Sigma_x.shape[0] or Phi_star.shape[1] != Sigma_x.shape[0]:
-        raise ValueError("Phi, Phi_star and Sigma_x must share d_x")
+    F_star, Phi_star = _check_heads_rep(F_star, Phi_star, ("F_star", "Phi_star"))
+    Sigma_x = _check_sigma_x(Sigma_x, Phi, Phi_star)
     D = F @ Phi - F_star @ Phi_star
     return np.einsum("...ij,jk,...ik->...", D, Sigma_x, D)
 
@@ -457,8 +496,8 @@ def best_heads(
         is rank deficient.
     """
     Phi = _check_rep(Phi)
-    F_star, Phi_star = _check_heads_rep(F_star, Phi_star)
-    Sigma_x, _ = check_spd(Sigma_x, "Sigma_x")
+    F_star, Phi_star = _check_heads_rep(F_star, Phi_star, ("F_star", "Phi_star"))
+    Sigma_x = _check_sigma_x(Sigma_x, Phi, Phi_star)
     S_z = Phi @ Sigma_x @ Phi.T
     if np.linalg.matrix_rank(S_z) < Phi.shape[0]:
         raise ValueError("Phi must have full row rank")
@@ -512,11 +551,14 @@ def transfer_coefficient(Phi: ArrayLike, problem: LinRepProblem) -> float:
 
     Raises
     ------
+    TypeError
+        If ``problem`` is not a :class:`LinRepProblem`.
     ValueError
         If the held-out task is represented exactly
         (:math:`\\inf_F\\mathrm{ER}^{(0)} = 0`, ratio undefined), or as
         :func:`best_heads`.
     """
+    _check_problem(problem)
     inf_er = inf_excess_risk(Phi, problem.F_star, problem.Phi_star, problem.Sigma_x)
     B0 = problem.F_star[0] @ problem.Phi_star
     scale = np.einsum("ij,jk,ik->", B0, problem.Sigma_x, B0)  # ER of predicting 0
@@ -544,12 +586,12 @@ def fit_heads(Phi: ArrayLike, data: MultitaskData) -> NDArray[np.float64]:
 
     Raises
     ------
+    TypeError
+        If ``data`` is not a :class:`MultitaskData`.
     ValueError
         If ``N < r`` or ``Phi`` does not match ``data``.
     """
-    Phi = _check_rep(Phi)
-    if Phi.shape[1] != data.X.shape[-1]:
-        raise ValueError(f"Phi must have d_x = {data.X.shape[-1]} columns")
+    Phi = _check_rep(Phi, _check_data(data).X.shape[-1])
     if data.N < Phi.shape[0]:
         raise ValueError(f"N must be >= r = {Phi.shape[0]}, got {data.N}")
     # Householder QR of each Z_t (not the normal equations, which square kappa(Z))
@@ -583,10 +625,13 @@ def fit_heads_gd(Phi: ArrayLike, data: MultitaskData, n_steps: int) -> NDArray:
 
     Raises
     ------
+    TypeError
+        If ``data`` is not a :class:`MultitaskData`.
     ValueError
-        If ``n_steps < 0``, ``N < r`` or some :math:`Z_t` is rank deficient.
+        If ``Phi`` does not match ``data``, ``n_steps < 0``, ``N < r`` or some
+        :math:`Z_t` is rank deficient.
     """
-    Phi = _check_rep(Phi)
+    Phi = _check_rep(Phi, _check_data(data).X.shape[-1])
     n_steps = check_int(n_steps, "n_steps", minimum=0)
     if data.N < Phi.shape[0]:
         raise ValueError(f"N must be >= r = {Phi.shape[0]}, got {data.N}")
@@ -641,6 +686,8 @@ def pretrain_erm(
 
     Raises
     ------
+    TypeError
+        If ``data`` is not a :class:`MultitaskData`.
     ValueError
         If ``r`` is out of range (``r > d_x`` or ``r > T * d_y``), ``N < r`` or
         ``tol <= 0``.
@@ -655,7 +702,7 @@ def pretrain_erm(
     top-:math:`r` left singular vectors of :math:`[X_1^\\top Y_1, \\dots,
     X_T^\\top Y_T]`.
     """
-    d_x = data.X.shape[-1]
+    d_x = _check_data(data).X.shape[-1]
     r = check_int(r, "r", minimum=1)
     if r > d_x:
         raise ValueError(f"r must be <= d_x = {d_x}, got {r}")
@@ -725,6 +772,9 @@ def pretrain_gd(
 
     Raises
     ------
+    TypeError
+        If ``data`` is not a :class:`MultitaskData` or ``rng`` is not a
+        ``numpy.random.Generator``.
     ValueError
         If ``r`` is out of range or ``eta``, ``n_steps``, ``init_scale`` are
         invalid.
@@ -736,7 +786,8 @@ def pretrain_gd(
     simultaneously.  Unlike ALS it never reaches the minimiser in finitely many
     steps, and its path depends on the gauge of the initialisation.
     """
-    d_x = data.X.shape[-1]
+    d_x = _check_data(data).X.shape[-1]
+    check_generator(rng, "rng")
     r = check_int(r, "r", minimum=1)
     if r > d_x:
         raise ValueError(f"r must be <= d_x = {d_x}, got {r}")
@@ -842,6 +893,19 @@ def expected_ls_excess_risk(
     return inf_er + (d_y * sigma**2 + inf_er) * r / (N - r - 1)
 
 
+def _check_finetune(
+    Phi: ArrayLike, X: ArrayLike, Y: ArrayLike
+) -> tuple[NDArray, NDArray, NDArray]:
+    """``Phi (r, d_x)``, ``X (N, d_x)`` and ``Y (N, d_y)`` as matching float arrays."""
+    Phi = _check_rep(Phi)
+    X, Y = as_float_array(X, "X"), as_float_array(Y, "Y")
+    if X.ndim != 2 or X.shape[1] != Phi.shape[1]:
+        raise ValueError(f"X must have shape (N, {Phi.shape[1]}), got {X.shape}")
+    if Y.ndim != 2 or Y.shape[0] != X.shape[0]:
+        raise ValueError(f"Y must have shape ({X.shape[0]}, d_y), got {Y.shape}")
+    return Phi, X, Y
+
+
 def finetune_gd(
     Phi: ArrayLike, X: ArrayLike, Y: ArrayLike, n_steps: int, eta: float | None = None
 ) -> NDArray[np.float64]:
@@ -870,12 +934,7 @@ def finetune_gd(
     ValueError
         If shapes mismatch or :math:`Z^\\top Z` is singular.
     """
-    Phi = _check_rep(Phi)
-    X, Y = as_float_array(X, "X"), as_float_array(Y, "Y")
-    if X.ndim != 2 or X.shape[1] != Phi.shape[1]:
-        raise ValueError(f"X must have shape (N, {Phi.shape[1]}), got {X.shape}")
-    if Y.ndim != 2 or Y.shape[0] != X.shape[0]:
-        raise ValueError(f"Y must have shape ({X.shape[0]}, d_y), got {Y.shape}")
+    Phi, X, Y = _check_finetune(Phi, X, Y)
     Z = X @ Phi.T
     H = Z.T @ Z / X.shape[0]
     H = (H + H.T) / 2
@@ -925,9 +984,14 @@ def effective_task_diversity(
 
     Raises
     ------
+    TypeError
+        If ``problem`` is not a :class:`LinRepProblem` or ``rng`` is not a
+        ``numpy.random.Generator``.
     ValueError
         If ``N`` or ``n_runs`` is out of range.
     """
+    _check_problem(problem)
+    check_generator(rng, "rng")
     N = check_int(N, "N", minimum=1)
     n_runs = check_int(n_runs, "n_runs", minimum=2)
     # all runs at once: run k holds tasks k*(T+1) .. k*(T+1) + T of one big stack
@@ -1004,9 +1068,12 @@ def head_variance_mc(
 
     Raises
     ------
+    TypeError
+        If ``rng`` is not a ``numpy.random.Generator``.
     ValueError
         If ``sigma <= 0``, ``n_mc < 2`` or shapes mismatch.
     """
+    check_generator(rng, "rng")
     X, mean_Y = as_float_array(X, "X"), as_float_array(mean_Y, "mean_Y")
     sigma = float(check_positive(sigma, "sigma"))
     n_mc = check_int(n_mc, "n_mc", minimum=2)
@@ -1047,10 +1114,11 @@ def gd_finetune_iterations(
     Raises
     ------
     ValueError
-        If ``tol`` is outside (0, 1) or :math:`Z^\\top Z` is singular.
+        If shapes mismatch, ``tol`` is outside (0, 1) or :math:`Z^\\top Z` is
+        singular.
     """
-    X, Y = as_float_array(X, "X"), as_float_array(Y, "Y")
-    Z = X @ as_float_array(Phi, "Phi").T
+    Phi, X, Y = _check_finetune(Phi, X, Y)
+    Z = X @ Phi.T
     bound = int(iterations_to_tolerance(condition_number(Z.T @ Z), tol))
     path = finetune_gd(Phi, X, Y, bound + 1)  # one spare step for round-off
     target = fit_heads(Phi, MultitaskData(X[None], Y[None]))[0]

@@ -39,6 +39,7 @@ from scipy.special import gammaln, logsumexp, xlogy
 
 from mtlnotes._validate import (
     as_float_array,
+    check_int,
     check_nonnegative,
     check_positive,
     check_probability,
@@ -251,15 +252,17 @@ def logit_grid(num: int = 401, eps: float = 1e-12) -> NDArray[np.float64]:
 
     Raises
     ------
+    TypeError
+        If ``num`` is not an integer or ``eps`` is not a number.
     ValueError
-        If ``num < 2`` or ``eps`` is outside (0, 0.5).
+        If ``num < 2`` or ``eps`` is not a finite scalar in (0, 0.5).
     """
-    if int(num) != num or num < 2:
-        raise ValueError("num must be an integer >= 2")
-    if not 0 < eps < 0.5:
-        raise ValueError("eps must lie in (0, 0.5)")
-    t_max = math.log((1 - eps) / eps)
-    return 1.0 / (1.0 + np.exp(-np.linspace(-t_max, t_max, int(num))))
+    num = check_int(num, "num", minimum=2)
+    eps_arr = as_float_array(eps, "eps")
+    if eps_arr.ndim != 0 or not 0 < eps_arr < 0.5:
+        raise ValueError(f"eps must be a scalar in (0, 0.5), got {eps!r}")
+    t_max = math.log((1 - float(eps_arr)) / float(eps_arr))
+    return 1.0 / (1.0 + np.exp(-np.linspace(-t_max, t_max, num)))
 
 
 def sup_kl_mgf(

@@ -56,12 +56,30 @@ def mlp_forward(weights: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     Tensor, shape (n,)
         ``f(x)``.
 
+    Raises
+    ------
+    TypeError
+        If ``weights`` is not a non-empty list (or tuple) of tensors or ``x`` is
+        not a tensor.
+
     Notes
     -----
     ``h1 = W1 x / sqrt(d)``, ``h_{l+1} = W_{l+1} sqrt(2 / n_l) relu(h_l)``;
-    the output is the last ``h``.  Shapes are not validated here (the function
-    is called inside ``vmap``); use :func:`make_mlp` for a checked model.
+    the output is the last ``h``.  Only the types are checked here; shapes are
+    not (the function is called inside ``vmap``); use :func:`make_mlp` for a
+    checked model.
     """
+    if (
+        not isinstance(weights, list | tuple)
+        or not weights
+        or not all(isinstance(w, torch.Tensor) for w in weights)
+    ):
+        raise TypeError(
+            "weights must be a non-empty list of torch.Tensor, "
+            f"got {type(weights).__name__}"
+        )
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
     h = x @ weights[0].T / math.sqrt(x.shape[-1])
     for w in weights[1:]:
         h = torch.relu(h) @ w.T * math.sqrt(2.0 / h.shape[-1])
@@ -69,10 +87,44 @@ def mlp_forward(weights: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
 
 
 class NTKMLP(nn.Module):
-    """Bias-free ReLU MLP in the NTK parameterisation (see :func:`make_mlp`)."""
+    """Bias-free ReLU MLP in the NTK parameterisation (see :func:`make_mlp`).
+
+    Parameters
+    ----------
+    d_in : int
+        Input dimension, ``>= 1``.
+    width : int
+        Number of units in each hidden layer, ``>= 1``.
+    depth : int
+        Number of hidden layers ``L >= 1``.
+    generator : torch.Generator
+        Generator that draws the ``N(0, 1)`` weights (required: no global state).
+
+    Raises
+    ------
+    TypeError
+        If ``d_in``, ``width`` or ``depth`` is not an integer or ``generator``
+        is not a ``torch.Generator``.
+    ValueError
+        If ``d_in``, ``width`` or ``depth`` is smaller than 1.
+
+    Notes
+    -----
+    Layer sizes are ``[d_in, width, ..., width, 1]`` with ``depth`` hidden
+    layers; the forward pass is :func:`mlp_forward`.
+    """
 
     def __init__(self, d_in: int, width: int, depth: int, generator: torch.Generator):
         super().__init__()
+        d_in = check_int(d_in, "d_in", minimum=1)
+        width = check_int(width, "width", minimum=1)
+        depth = check_int(depth, "depth", minimum=1)
+        if not isinstance(generator, torch.Generator):
+            raise TypeError(
+                "generator must be a torch.Generator (use "
+                f"torch.Generator().manual_seed(seed)), got {type(generator).__name__}"
+            )
+        self.d_in = d_in
         sizes = [d_in] + [width] * depth + [1]
         self.weights = nn.ParameterList(
             nn.Parameter(
@@ -107,20 +159,27 @@ def make_mlp(d_in: int, width: int, depth: int, *, seed: int) -> NTKMLP:
 
     Raises
     ------
+    TypeError
+        If ``d_in``, ``width``, ``depth`` or ``seed`` is not an integer.
     ValueError
-        If ``d_in``, ``width`` or ``depth`` is smaller than 1.
+        If ``d_in``, ``width`` or ``depth`` is smaller than 1 or ``seed < 0``.
 
     Notes
     -----
     ``f(x) = W_{L+1} sqrt(2/n) relu(... sqrt(2/n) relu(W1 x / sqrt(d)))``;
     the ``sqrt(2)`` makes the diagonal of the NNGP kernel depth-independent
-    for ReLU {cite}`arora2019exact`.
+    for ReLU {cite}`arora2019exact`.  The architecture is validated by
+    :class:`NTKMLP`.
     """
-    d_in = check_int(d_in, "d_in", minimum=1)
-    width = check_int(width, "width", minimum=1)
-    depth = check_int(depth, "depth", minimum=1)
     gen = torch.Generator().manual_seed(check_int(seed, "seed", minimum=0))
     return NTKMLP(d_in, width, depth, gen)
+
+
+def _check_model(model: object) -> nn.Module:
+    """Return ``model`` after checking it is a ``torch.nn.Module``."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    return model
 
 
 def _as_inputs(x: ArrayLike | torch.Tensor, name: str, d: int | None) -> torch.Tensor:
@@ -155,8 +214,11 @@ def empirical_ntk(
 
     Raises
     ------
+    TypeError
+        If ``model`` is not a ``torch.nn.Module`` or an input is not numeric.
     ValueError
-        If the inputs are not 2-D with the model's input dimension.
+        If the inputs are not 2-D with a common ``d`` (for an :class:`NTKMLP`,
+        its ``d_in``).
 
     Notes
     -----
@@ -165,8 +227,9 @@ def empirical_ntk(
     time, ``K = sum_l J_l(x1) J_l(x2)^T``, so memory is bounded by the largest
     layer's Jacobian.  There is no loop over pairs of inputs.
     """
+    model = _check_model(model)
+    t1 = _as_inputs(x1, "x1", model.d_in if isinstance(model, NTKMLP) else None)
     params = {k: v.detach() for k, v in model.named_parameters()}
-    t1 = _as_inputs(x1, "x1", None)
     t2 = t1 if x2 is None else _as_inputs(x2, "x2", t1.shape[1])
     K = torch.zeros(t1.shape[0], t2.shape[0], dtype=torch.float64)
     for name, p in params.items():
@@ -384,6 +447,9 @@ def train_map(
 
     Raises
     ------
+    TypeError
+        If ``model`` is not a ``torch.nn.Module`` or an argument has the wrong
+        type.
     ValueError
         If an argument is out of range or shapes do not match.
 
@@ -394,6 +460,7 @@ def train_map(
     prediction of the trained model is the *centred* output
     ``f(x; theta) - f(x; theta_0)``.
     """
+    model = _check_model(model)
     lam = float(check_nonnegative(lam, "lam"))
     steps = check_int(steps, "steps", minimum=0)
     lr = float(as_float_array(lr, "lr"))

@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from mtlnotes._validate import (
     as_float_array,
+    check_generator,
     check_int,
     check_nonnegative,
     check_psd,
@@ -70,16 +71,6 @@ def _scalar_nonneg(x: float, name: str) -> float:
     if arr.ndim != 0:
         raise ValueError(f"{name} must be a scalar >= 0, got shape {arr.shape}")
     return float(arr)
-
-
-def _check_rng(rng: object) -> np.random.Generator:
-    """Return ``rng`` after checking it is a ``numpy.random.Generator``."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(rng).__name__}"
-        )
-    return rng
 
 
 def _scale_rows(w: NDArray, a: NDArray) -> NDArray:
@@ -458,7 +449,7 @@ def covariance_with_condition(
     ValueError
         If ``d < 1`` or ``kappa < 1``.
     """
-    _check_rng(rng)
+    check_generator(rng, "rng")
     d = check_int(d, "d", minimum=1)
     kappa = float(as_float_array(kappa, "kappa"))
     if kappa < 1:
@@ -498,7 +489,7 @@ def gaussian_design(
     ValueError
         If ``Sigma`` is not symmetric PSD or ``n``, ``n_rep`` < 1.
     """
-    _check_rng(rng)
+    check_generator(rng, "rng")
     Sigma, _ = check_psd(Sigma, "Sigma")
     n = check_int(n, "n", minimum=1)
     n_rep = check_int(n_rep, "n_rep", minimum=1)
@@ -561,7 +552,7 @@ def ols_risk_mc(
     All replications are solved at once with batched ``numpy.linalg.solve`` on
     the normal equations :math:`X_r^\top X_r\hat\beta_r = X_r^\top y_r`.
     """
-    _check_rng(rng)
+    check_generator(rng, "rng")
     Sigma, _ = check_spd(Sigma, "Sigma")
     d = Sigma.shape[0]
     n = check_int(n, "n", minimum=d)
@@ -621,7 +612,7 @@ def ridge_risk_mc(
     The ``n_rep`` responses are stacked as the columns of one ``(n, n_rep)``
     array and solved in a single call to :func:`ridge_estimate` (one SVD).
     """
-    _check_rng(rng)
+    check_generator(rng, "rng")
     X = _design(X)
     n, d = X.shape
     theta = _vector(theta, d, "theta")

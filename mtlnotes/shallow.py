@@ -25,8 +25,12 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
 
 from mtlnotes import optim
-from mtlnotes._validate import as_float_array, check_int, check_positive
-from mtlnotes.regression import _check_rng
+from mtlnotes._validate import (
+    as_float_array,
+    check_generator,
+    check_int,
+    check_positive,
+)
 
 __all__ = [
     "gd_map",
@@ -146,7 +150,7 @@ def make_teacher_data(
     TypeError
         If ``rng`` is not a ``numpy.random.Generator``.
     """
-    _check_rng(rng)
+    check_generator(rng, "rng")
     n = check_int(n, "n", minimum=1)
     d = check_int(d, "d", minimum=1)
     m = check_int(m, "m", minimum=1)

@@ -234,3 +234,57 @@ def test_run_pipeline_adaptive_beats_erm(problem):
         adaptive.run_pipeline(
             problem, kappa_target=1.0, rng=np.random.default_rng(0), **kw
         )
+
+
+_PIPELINE = {"T": 3, "n": 6, "n_finetune": 4, "n_runs": 2, "kappa_target": 10.0}
+
+
+@pytest.mark.parametrize("bad", [None, "abc"])
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (
+            lambda p, g, bad: adaptive.make_environments(
+                4, 2, bad, rank=3, floor=0.1, sigma=0.5
+            ),
+            "rng",
+        ),
+        (lambda p, g, bad: adaptive.sample_tasks(bad, (2,), 5, g), "problem"),
+        (lambda p, g, bad: adaptive.sample_tasks(p, (2,), 5, bad), "rng"),
+        (
+            lambda p, g, bad: adaptive.sample_responses(
+                np.ones((3, 2)), np.ones(2), 0.5, bad
+            ),
+            "rng",
+        ),
+        (lambda p, g, bad: adaptive.run_pipeline(bad, rng=g, **_PIPELINE), "problem"),
+        (lambda p, g, bad: adaptive.run_pipeline(p, rng=bad, **_PIPELINE), "rng"),
+    ],
+)
+def test_object_arguments_are_type_checked(problem, call, name, bad):
+    with pytest.raises(TypeError, match=rf"^{name} must be a"):
+        call(problem, np.random.default_rng(0), bad)
+
+
+def test_sample_tasks_rejects_non_tuple_shape(problem):
+    with pytest.raises(TypeError, match=r"^shape must be a tuple of int"):
+        adaptive.sample_tasks(problem, None, 5, np.random.default_rng(0))
+    # a list is accepted like a tuple and gives the same draws
+    theta_l, X_l = adaptive.sample_tasks(problem, [2], 5, np.random.default_rng(0))
+    theta_t, X_t = adaptive.sample_tasks(problem, (2,), 5, np.random.default_rng(0))
+    np.testing.assert_array_equal(theta_l, theta_t)
+    np.testing.assert_array_equal(X_l, X_t)
+
+
+def test_run_pipeline_rejects_non_numeric_kappa_target(problem):
+    kw = _PIPELINE | {"kappa_target": "abc"}
+    with pytest.raises(TypeError, match=r"^kappa_target must be numeric"):
+        adaptive.run_pipeline(problem, rng=np.random.default_rng(0), **kw)
+
+
+def test_finetune_risk_rejects_mismatched_phi():
+    X, theta = np.ones((6, 3)), np.ones(3)
+    with pytest.raises(ValueError, match=r"^Phi must have shape \(\.\.\., r, 3\)"):
+        adaptive.finetune_risk(np.eye(2, 4), X, theta, 0.5, None)
+    with pytest.raises(ValueError, match=r"^Phi must have shape"):
+        adaptive.finetune_risk(np.ones(3), X, theta, 0.5, None)

@@ -125,6 +125,23 @@ def test_is_solution_cell():
     assert not assign.is_solution_cell(check_cell("assert True"))
     assert not assign.is_solution_cell(new_code_cell("x = 1"))
     assert not assign.is_solution_cell(new_markdown_cell("text"))
+    assert assign.is_solution_cell({"metadata": {"nbgrader": {"solution": True}}})
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: assign.is_solution_cell("x = 1"), "cell"),
+        (lambda: assign.is_solution_cell(None), "cell"),
+        (lambda: assign.stub_line(None), "label"),
+        (lambda: assign.stub_line(3), "label"),
+        (lambda: assign.student_notebook("notebook.ipynb"), "nb"),
+        (lambda: assign.student_notebook(None), "nb"),
+    ],
+)
+def test_wrong_types_raise_type_error_naming_the_argument(call, name):
+    with pytest.raises(TypeError, match=rf"^{name} must be"):
+        call()
 
 
 def test_student_version_of_a_chapter():

@@ -155,6 +155,11 @@ def test_kernel_ridge_singular_system_raises():
         ({"tau": 0.0}, "tau"),
         ({"K0_test": np.eye(3)}, "K0_test"),
         ({"y": np.ones((12, 2))}, "y"),
+        # the kernel blocks are named as in gp_posterior's signature
+        ({"K0_train": np.array([[1.0, 2.0], [0.0, 1.0]])}, r"\bK0_train\b"),
+        ({"K0_train": np.full((12, 12), np.nan)}, r"\bK0_train\b"),
+        ({"K0_cross": np.ones((3, 5))}, r"\bK0_cross\b"),
+        ({"K0_cross": np.full((3, 12), np.inf)}, r"\bK0_cross\b"),
     ],
 )
 def test_gp_posterior_bad_input(kwargs, match):

@@ -89,6 +89,18 @@ def test_kl_rejects_out_of_range(q: float, p: float, arg: str) -> None:
         kl_bernoulli(q, p)
 
 
+def test_kl_rejects_shapes_that_do_not_broadcast() -> None:
+    with pytest.raises(ValueError, match=r"\bq\b.*\bp\b.*broadcast"):
+        kl_bernoulli([0.1, 0.2, 0.3], [0.1, 0.2])
+
+
+def test_kl_rejects_non_numeric() -> None:
+    with pytest.raises(TypeError, match=r"\bq\b"):
+        kl_bernoulli("abc", 0.5)
+    with pytest.raises((TypeError, ValueError), match=r"\bp\b"):
+        kl_bernoulli(0.5, None)
+
+
 def test_kl_rejects_nan() -> None:
     with pytest.raises(ValueError, match="q"):
         kl_bernoulli(np.nan, 0.5)

@@ -474,3 +474,78 @@ def test_fit_heads_gd_converges_and_rejects(setup):
         linrep.fit_heads_gd(Phi, linrep.MultitaskData(data.X[:, :1], data.Y[:, :1]), 3)
     with pytest.raises(ValueError, match="full column rank"):
         linrep.fit_heads_gd(np.zeros((2, 8)) + np.eye(8)[:1], data, 3)
+
+
+@pytest.mark.parametrize("bad", [None, "abc"])
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda p, d, g, bad: linrep.make_problem(4, 2, 2, 3, bad), "rng"),
+        (lambda p, d, g, bad: linrep.sample_tasks(bad, 5, g), "problem"),
+        (lambda p, d, g, bad: linrep.sample_tasks(p, 5, bad), "rng"),
+        (lambda p, d, g, bad: linrep.transfer_coefficient(p.Phi_star, bad), "problem"),
+        (
+            lambda p, d, g, bad: linrep.effective_task_diversity(
+                p.Phi_star, bad, 5, 2, g
+            ),
+            "problem",
+        ),
+        (
+            lambda p, d, g, bad: linrep.effective_task_diversity(
+                p.Phi_star, p, 5, 2, bad
+            ),
+            "rng",
+        ),
+        (lambda p, d, g, bad: linrep.fit_heads(p.Phi_star, bad), "data"),
+        (lambda p, d, g, bad: linrep.fit_heads_gd(p.Phi_star, bad, 3), "data"),
+        (lambda p, d, g, bad: linrep.training_loss(p.F_star, p.Phi_star, bad), "data"),
+        (lambda p, d, g, bad: linrep.pretrain_erm(bad, 2), "data"),
+        (
+            lambda p, d, g, bad: linrep.pretrain_gd(bad, 2, g, eta=0.1, n_steps=1),
+            "data",
+        ),
+        (
+            lambda p, d, g, bad: linrep.pretrain_gd(d, 2, bad, eta=0.1, n_steps=1),
+            "rng",
+        ),
+        (
+            lambda p, d, g, bad: linrep.head_variance_mc(
+                p.Phi_star, d.X[0], d.Y[0], 0.3, 4, bad
+            ),
+            "rng",
+        ),
+    ],
+)
+def test_object_arguments_are_type_checked(setup, call, name, bad):
+    problem, data = setup
+    with pytest.raises(TypeError, match=rf"^{name} must be a"):
+        call(problem, data, np.random.default_rng(0), bad)
+
+
+@pytest.mark.parametrize("func", [linrep.best_heads, linrep.inf_excess_risk])
+def test_truth_arguments_are_named(setup, func):
+    problem, _ = setup
+    args = (problem.Phi_star, problem.F_star, problem.Phi_star, problem.Sigma_x)
+    bad_F = problem.F_star.copy()
+    bad_F.flat[0] = np.nan
+    with pytest.raises(ValueError, match=r"^F_star must be finite"):
+        func(args[0], bad_F, *args[2:])
+    with pytest.raises(TypeError, match=r"^Phi_star must be numeric"):
+        func(*args[:2], "abc", args[3])
+    with pytest.raises(ValueError, match=r"^F_star must have shape"):
+        func(args[0], problem.F_star[..., :1], *args[2:])
+    with pytest.raises(ValueError, match="Phi, Phi_star and Sigma_x must share d_x"):
+        func(np.eye(2, 9), *args[1:])
+
+
+def test_representation_width_must_match(setup):
+    problem, data = setup
+    wide = np.eye(2, 9)
+    with pytest.raises(ValueError, match=r"^Phi must have shape \(any, 8\)"):
+        linrep.fit_heads_gd(wide, data, 3)
+    with pytest.raises(ValueError, match=r"^Phi must have shape \(any, 8\)"):
+        linrep.training_loss(problem.F_star[1:], wide, data.train())
+    with pytest.raises(ValueError, match=r"^X must have shape \(N, 9\)"):
+        linrep.gd_finetune_iterations(wide, data.X[0], data.Y[0], 1e-3)
+    with pytest.raises(ValueError, match=r"^Y must have shape \(30, d_y\)"):
+        linrep.gd_finetune_iterations(np.eye(2, 8), data.X[0], data.Y[0, :5], 1e-3)

@@ -216,6 +216,17 @@ def test_bad_shapes_and_grid():
         logit_grid(1)
     with pytest.raises(ValueError, match="eps"):
         logit_grid(10, 0.7)
+    for bad_num in (2.5, "abc", None, np.nan):
+        with pytest.raises(TypeError, match=r"\bnum\b"):
+            logit_grid(bad_num)
+    with pytest.raises(ValueError, match=r"\beps\b"):
+        logit_grid(10, np.nan)
+    with pytest.raises(ValueError, match=r"\beps\b"):
+        logit_grid(10, [1e-3, 1e-4])
+    for bad_eps in ("abc", None):
+        with pytest.raises((TypeError, ValueError), match=r"\beps\b"):
+            logit_grid(10, bad_eps)
+    np.testing.assert_array_equal(logit_grid(11.0, 1e-6), logit_grid(11, 1e-6))
     with pytest.raises(ValueError, match="mu"):
         sup_kl_mgf([2], 1.0, np.ones((2, 2)) / 2)
     assert check_sizes((3, 4)).dtype == np.int64

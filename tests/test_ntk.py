@@ -246,3 +246,69 @@ _NET = make_mlp(3, 2, 1, seed=0)
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def _gen():
+    return torch.Generator().manual_seed(0)
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "match"),
+    [
+        (lambda: NTKMLP(3, 0, 1, _gen()), ValueError, r"\bwidth\b"),
+        (lambda: NTKMLP(3, -1, 1, _gen()), ValueError, r"\bwidth\b"),
+        (lambda: NTKMLP(3, 2.5, 1, _gen()), TypeError, r"\bwidth\b"),
+        (lambda: NTKMLP(0, 4, 1, _gen()), ValueError, r"\bd_in\b"),
+        (lambda: NTKMLP(None, 4, 1, _gen()), TypeError, r"\bd_in\b"),
+        (lambda: NTKMLP(3, 4, 0, _gen()), ValueError, r"\bdepth\b"),
+        (lambda: NTKMLP(3, 4, "2", _gen()), TypeError, r"\bdepth\b"),
+        (lambda: NTKMLP(3, 4, 1, None), TypeError, r"\bgenerator\b"),
+        (lambda: NTKMLP(3, 4, 1, 0), TypeError, r"\bgenerator\b"),
+        (lambda: make_mlp(3, 4, 1, seed=None), TypeError, r"\bseed\b"),
+        (lambda: empirical_ntk("net", np.ones((2, 3))), TypeError, r"\bmodel\b"),
+        (lambda: empirical_ntk(None, np.ones((2, 3))), TypeError, r"\bmodel\b"),
+        (lambda: empirical_ntk(_NET, np.ones((2, 4))), ValueError, r"\bx1\b.*\(n, 3\)"),
+        (
+            lambda: train_map(None, np.ones((2, 3)), np.ones(2), 1.0, steps=1, lr=0.1),
+            TypeError,
+            r"\bmodel\b",
+        ),
+        (lambda: mlp_forward("abc", torch.ones(2, 3)), TypeError, r"\bweights\b"),
+        (lambda: mlp_forward(None, torch.ones(2, 3)), TypeError, r"\bweights\b"),
+        (lambda: mlp_forward([], torch.ones(2, 3)), TypeError, r"\bweights\b"),
+        (
+            lambda: mlp_forward([np.ones((2, 3))], torch.ones(2, 3)),
+            TypeError,
+            r"\bweights\b",
+        ),
+        (lambda: mlp_forward(list(_NET.parameters()), "abc"), TypeError, r"\bx\b"),
+        (lambda: mlp_forward(list(_NET.parameters()), None), TypeError, r"\bx\b"),
+    ],
+)
+def test_wrong_types_and_sizes_name_the_argument(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def _scalar_module(lin):
+    """Wrap a linear layer as a scalar-output module ``(n, d) -> (n,)``."""
+
+    class Scalar(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = lin
+
+        def forward(self, x):
+            return self.lin(x)[..., 0]
+
+    return Scalar()
+
+
+def test_ntkmlp_records_its_input_dimension_and_accepts_integral_floats():
+    net = NTKMLP(3.0, 4, 2, _gen())
+    assert net.d_in == 3
+    assert [tuple(p.shape) for p in net.parameters()] == [(4, 3), (4, 4), (1, 4)]
+    # a generic module (not an NTKMLP) is accepted; its input size is not known
+    lin = torch.nn.Linear(3, 1).double()
+    K = empirical_ntk(_scalar_module(lin), np.ones((2, 3)))
+    assert K.shape == (2, 2)
