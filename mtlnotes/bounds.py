@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from mtlnotes._confidence import fast_rate_budget as _budget
+from mtlnotes._confidence import occam_slack
 from mtlnotes._validate import check_nonnegative, check_probability
 from mtlnotes.kl import kl_inv_upper
 
@@ -50,7 +52,6 @@ __all__ = [
 ]
 
 FLOAT_BITS = 32  # one IEEE-754 single-precision value
-_LN2 = float(np.log(2.0))
 _MAX_EXACT = 2**53  # integers up to here are exact in float64
 
 
@@ -96,11 +97,6 @@ def _check_common(
     return tuple(np.broadcast_arrays(emp, b, n, d))
 
 
-def _budget(b: NDArray, n: NDArray, d: NDArray) -> NDArray[np.float64]:
-    """``(b ln 2 + ln(2√n/d)) / n`` on validated, broadcast arrays."""
-    return (b * _LN2 + np.log(2.0 * np.sqrt(n) / d)) / n
-
-
 def occam_bound(
     emp_risk: ArrayLike, bits: ArrayLike, m: ArrayLike, delta: ArrayLike
 ) -> float | NDArray[np.float64]:
@@ -138,7 +134,7 @@ def occam_bound(
     ``ln(1/δ)``.
     """
     emp, b, n, d = _check_common(emp_risk, bits, m, delta)
-    return _out(emp + np.sqrt((b * _LN2 + np.log(2.0 / d)) / (2.0 * n)))
+    return _out(emp + occam_slack(b, n, d))
 
 
 def fast_rate_budget(

@@ -20,12 +20,11 @@ each function forms the average it needs, so the averages cannot be mixed up.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import xlogy
 
+from mtlnotes._confidence import LN2, fast_rate_budget, occam_slack
 from mtlnotes._validate import check_nonnegative, check_positive, check_probability
 from mtlnotes.kl import kl_inv_upper
 
@@ -40,7 +39,6 @@ __all__ = [
     "task_centric_budget",
 ]
 
-_LN2 = math.log(2.0)
 _BISECTION_STEPS = 200
 _LOG_S_RANGE = 690.0  # |ln s| bracket of the multiplier; e^690 is near float max
 
@@ -112,7 +110,7 @@ def _fast_rate(
 ) -> float | NDArray[np.float64]:
     """``kl_inv_upper(q, (bits ln 2 + ln(2 sqrt(N)/δ)) / N)`` with shape checks."""
     try:
-        budget = (bits * _LN2 + np.log(2.0 * math.sqrt(n_samples) / delta)) / n_samples
+        budget = fast_rate_budget(bits, n_samples, delta)
         q, budget = np.broadcast_arrays(q, budget)
     except ValueError as err:
         raise _broadcast_error(err) from err
@@ -179,10 +177,7 @@ def harmonic_mean_bound(
     risks, bits_arr, size_arr, delta_arr = _prepare(emp_risks, bits, sizes, delta)
     n_eff = size_arr.size**2 / np.sum(1.0 / size_arr)  # n·m̄
     try:
-        return _out(
-            risks.mean(axis=-1)
-            + np.sqrt((bits_arr * _LN2 + np.log(2.0 / delta_arr)) / (2.0 * n_eff))
-        )
+        return _out(risks.mean(axis=-1) + occam_slack(bits_arr, n_eff, delta_arr))
     except ValueError as err:
         raise _broadcast_error(err) from err
 
@@ -289,7 +284,7 @@ def task_centric_budget(
     delta_arr = _check_delta(delta)
     log_const = float(np.sum(np.log(2.0 * np.sqrt(size_arr))))
     try:
-        out = (bits_arr * _LN2 + log_const - np.log(delta_arr)) / float(size_arr.sum())
+        out = (bits_arr * LN2 + log_const - np.log(delta_arr)) / float(size_arr.sum())
     except ValueError as err:
         raise _broadcast_error(err) from err
     return _out(out)
