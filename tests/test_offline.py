@@ -23,9 +23,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from _book import JUPYTER_BOOK, ROOT, build_strict
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 UNSHARE = shutil.which("unshare")
 # bring the loopback up (where `ip` exists), then run the command
 _LO_UP = 'command -v ip >/dev/null && ip link set lo up; exec "$@"'
@@ -68,28 +67,12 @@ def offline(cmd: list[str], timeout: float) -> subprocess.CompletedProcess:
 
 def build_book(out: Path) -> Path:
     """Build the whole book offline into ``out``; return the HTML directory."""
-    result = offline(
-        [
-            str(BIN / "jupyter-book"),
-            "build",
-            str(ROOT),
-            "-W",
-            "-n",
-            "--keep-going",
-            "--path-output",
-            str(out),
-        ],
-        timeout=900,
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-5000:]
-    assert "WARNING" not in log, log[-5000:]
-    return out / "_build" / "html"
+    return build_strict(ROOT, out, wrap=[*PREFIX, "sh", "-c", _LO_UP, "sh"])
 
 
 @pytest.fixture(scope="module")
 def offline_html(tmp_path_factory) -> Path:
-    if not (BIN / "jupyter-book").exists():
+    if not JUPYTER_BOOK.exists():
         pytest.skip("jupyter-book not installed")
     return build_book(tmp_path_factory.mktemp("offline-a"))
 
