@@ -563,7 +563,9 @@ def transfer_coefficient(Phi: ArrayLike, problem: LinRepProblem) -> float:
     B0 = problem.F_star[0] @ problem.Phi_star
     scale = np.einsum("ij,jk,ik->", B0, problem.Sigma_x, B0)  # ER of predicting 0
     if inf_er[0] <= 1e-12 * scale:
-        raise ValueError("Phi represents the held-out task exactly: nu is 0/0")
+        raise ValueError(
+            "Phi represents the held-out task exactly: the denominator of nu is 0"
+        )
     return float(np.mean(inf_er[1:]) / inf_er[0])
 
 
