@@ -497,7 +497,11 @@ def gaussian_design(
     # eigenvalues at round-off level are set to 0 so that a singular Sigma gives
     # rows exactly in its range (sqrt would turn 1e-16 into 1e-8)
     w = np.where(w > w.size * np.finfo(float).eps * w[-1], w, 0.0)
-    root = U * np.sqrt(w)  # root @ root.T == Sigma
+    # the symmetric root U diag(sqrt w) U^T is unique, so the draws do not depend on
+    # which eigenbasis the LAPACK kernel returns for a repeated eigenvalue
+    # (U diag(sqrt w) alone would: any rotation inside an eigenspace is valid)
+    root = (U * np.sqrt(w)) @ U.T
+    root = (root + root.T) / 2  # root @ root.T == Sigma
     Z = rng.standard_normal((n_rep, n, Sigma.shape[0]))
     return Z @ root.T
 

@@ -229,6 +229,20 @@ def adaptive_problem():
     return make_environments(3, 2, rng(), rank=3, floor=0.1, sigma=0.5)
 
 
+def adaptive_result():
+    from mtlnotes.adaptive import run_pipeline
+
+    return run_pipeline(
+        adaptive_problem(),
+        T=3,
+        n=6,
+        n_finetune=4,
+        n_runs=3,
+        kappa_target=10.0,
+        rng=rng(),
+    )
+
+
 def adaptive_args() -> dict:
     """A representation with orthonormal rows, a design and a task in d = 3."""
     phi = np.linalg.qr(rng().normal(size=(3, 2)))[0].T
@@ -773,7 +787,12 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
             "theta": (*ARR, "shape"),
             "sigma": NONNEG,
             "kappa_target": ("nan", "str", "neg", "zero"),
+            "lam_floor": NONNEG,
         },
+    ),
+    "adaptive.headline_metrics": (
+        lambda: {"result": adaptive_result()},
+        {"result": ("str", "none")},
     ),
     "adaptive.fit_representation": (
         lambda: {"theta_hat": rng().normal(size=(5, 3)), "r": 2},
@@ -830,6 +849,7 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
             "n_runs": (*INT, "zero"),
             "kappa_target": ("nan", "str", "neg"),
             "rng": RNG,
+            "lam_floor": NONNEG,
         },
     ),
     "adaptive.sample_responses": (
