@@ -39,6 +39,7 @@ from mtlnotes._validate import (
     check_int,
     check_nonnegative,
     check_positive,
+    guard_overflow,
 )
 from mtlnotes.linrep import ratio_of_means
 from mtlnotes.regression import gaussian_design
@@ -411,6 +412,7 @@ def ridge_fit(X: ArrayLike, y: ArrayLike, lam: ArrayLike) -> NDArray[np.float64]
     return _apply(U, filt, Vt, y)
 
 
+@guard_overflow("sigma")
 def ridge_risk_exact(
     X: ArrayLike,
     mean_y: ArrayLike,
@@ -448,7 +450,12 @@ def ridge_risk_exact(
     X = as_float_array(X, "X")
     mean_y = as_float_array(mean_y, "mean_y")
     target = as_float_array(target, "target")
-    if X.ndim < 2 or mean_y.shape != X.shape[:-1] or target.shape[-1] != X.shape[-1]:
+    if (
+        X.ndim < 2
+        or target.ndim < 1
+        or mean_y.shape != X.shape[:-1]
+        or target.shape[-1] != X.shape[-1]
+    ):
         raise ValueError("mean_y must be (..., n) and target (..., d) to match X")
     sigma = float(as_float_array(sigma, "sigma"))
     if sigma < 0:
@@ -512,8 +519,17 @@ def parameter_nu(Phi: ArrayLike, theta_train: ArrayLike, theta_test: ArrayLike):
     Phi = as_float_array(Phi, "Phi")
     theta_train = as_float_array(theta_train, "theta_train")
     theta_test = as_float_array(theta_test, "theta_test")
-    if theta_train.shape[-1] != Phi.shape[-1] or theta_test.shape[-1] != Phi.shape[-1]:
-        raise ValueError("Phi, theta_train and theta_test must share d")
+    if (
+        Phi.ndim < 2
+        or theta_train.ndim < 2
+        or theta_test.ndim < 1
+        or theta_train.shape[-1] != Phi.shape[-1]
+        or theta_test.shape[-1] != Phi.shape[-1]
+    ):
+        raise ValueError(
+            "Phi (..., r, d), theta_train (..., T, d) and theta_test (..., d) must "
+            "share d"
+        )
     num = np.mean(_residual_sq(Phi[..., None, :, :], theta_train), axis=-1)
     den = _residual_sq(Phi, theta_test)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -526,6 +542,7 @@ def _residual_sq(Phi: NDArray, theta: NDArray) -> NDArray:
     return np.maximum(np.sum(theta**2, axis=-1) - np.sum(coef**2, axis=-1), 0.0)
 
 
+@guard_overflow("sigma", "lam_floor")
 def finetune_risk(
     Phi: ArrayLike,
     X: ArrayLike,
@@ -592,6 +609,7 @@ def finetune_risk(
     return _residual_sq(Phi_b, theta) + head, lam
 
 
+@guard_overflow("lam_floor")
 def run_pipeline(
     problem: EnvProblem,
     *,

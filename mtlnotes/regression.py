@@ -26,6 +26,7 @@ from mtlnotes._validate import (
     check_nonnegative,
     check_psd,
     check_spd,
+    guard_overflow,
 )
 
 __all__ = [
@@ -185,6 +186,7 @@ def ridge_estimate(X: ArrayLike, y: ArrayLike, lam: float) -> NDArray[np.float64
 
 
 # ----------------------------------------------------------------------------- risks
+@guard_overflow("sigma")
 def ols_risk(
     Sigma: ArrayLike, n: int, sigma: float, *, weight: ArrayLike | None = None
 ) -> float:
@@ -243,6 +245,7 @@ def ols_risk(
     return float(sigma**2 * trace / (n - d - 1))
 
 
+@guard_overflow("sigma", "lam")
 def ridge_risk(X: ArrayLike, theta: ArrayLike, sigma: float, lam: float) -> float:
     r"""Exact fixed-design risk of ridge regression in parameter norm.
 
@@ -289,6 +292,7 @@ def ridge_risk(X: ArrayLike, theta: ArrayLike, sigma: float, lam: float) -> floa
     return float(variance + bias)
 
 
+@guard_overflow("tau", "sigma", "lam")
 def ridge_bayes_risk(X: ArrayLike, tau: float, sigma: float, lam: float) -> float:
     r"""Ridge risk averaged over the prior :math:`\theta^* \sim N(0, \tau^2 I)`.
 
@@ -343,6 +347,7 @@ def _gram_eig(X: NDArray, lam: float) -> tuple[NDArray, NDArray]:
     return s2, Vt.T
 
 
+@guard_overflow("sigma")
 def ridge_posterior_risk(
     X: ArrayLike,
     sigma: float,
@@ -506,6 +511,7 @@ def gaussian_design(
     return Z @ root.T
 
 
+@guard_overflow("sigma")
 def ols_risk_mc(
     Sigma: ArrayLike,
     n: int,
@@ -572,6 +578,7 @@ def ols_risk_mc(
     return _mean_se(losses)
 
 
+@guard_overflow("sigma")
 def ridge_risk_mc(
     X: ArrayLike,
     theta: ArrayLike,
