@@ -7,10 +7,16 @@ reader who passes bad input learns at once what to change.
 
 from __future__ import annotations
 
+import functools
 import numbers
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+F = TypeVar("F", bound=Callable[..., Any])
+INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 def as_float_array(x: ArrayLike, name: str) -> NDArray[np.float64]:
@@ -69,6 +75,8 @@ def check_int(x: object, name: str, *, minimum: int | None = None) -> int:
     value = int(x)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    if value > INT64_MAX:
+        raise ValueError(f"{name} must be an integer <= 2**63 - 1, got {value:.3g}")
     return value
 
 
@@ -136,6 +144,7 @@ def check_generator(rng: object, name: str = "rng") -> np.random.Generator:
 
 def check_shape(x: NDArray, shape: tuple[int | None, ...], name: str) -> NDArray:
     """Check ``x.shape`` matches ``shape``, where ``None`` matches any size."""
+    x = np.asarray(x) if not hasattr(x, "ndim") else x
     ok = x.ndim == len(shape) and all(
         want is None or got == want for got, want in zip(x.shape, shape, strict=False)
     )
@@ -143,3 +152,42 @@ def check_shape(x: NDArray, shape: tuple[int | None, ...], name: str) -> NDArray
         pretty = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
         raise ValueError(f"{name} must have shape {pretty}, got {x.shape}")
     return x
+
+
+class FloatRangeError(ValueError, OverflowError):
+    """Input so large that a result leaves the float64 range.
+
+    A :class:`ValueError` (bad input, named in the message) that is also an
+    :class:`OverflowError`, for callers that catch that.
+    """
+
+
+def guard_overflow(*names: str) -> Callable[[F], F]:
+    """Decorator: a float64 overflow inside the function becomes a clear error.
+
+    The function runs with NumPy overflow set to raise; a NumPy
+    ``FloatingPointError`` or a Python ``OverflowError`` (e.g. ``sigma**2`` for
+    ``sigma = 1e308``) is re-raised as :class:`FloatRangeError` naming the
+    arguments ``names`` whose size can cause it and the range they must keep
+    the result in.  Code that overflows on purpose keeps its own
+    ``np.errstate`` (an inner ``errstate`` wins).
+    """
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                with np.errstate(over="raise"):
+                    return func(*args, **kwargs)
+            except FloatRangeError:
+                raise
+            except (FloatingPointError, OverflowError) as err:
+                raise FloatRangeError(
+                    f"{' or '.join(names)} too large for {func.__name__}: a result "
+                    f"exceeds the float64 range (|x| <= {np.finfo(float).max:.3g}); "
+                    f"{err}"
+                ) from err
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

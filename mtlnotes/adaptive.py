@@ -37,7 +37,9 @@ from mtlnotes._validate import (
     as_float_array,
     check_generator,
     check_int,
+    check_nonnegative,
     check_positive,
+    guard_overflow,
 )
 from mtlnotes.linrep import ratio_of_means
 from mtlnotes.regression import gaussian_design
@@ -48,6 +50,7 @@ __all__ = [
     "adaptive_strength",
     "finetune_risk",
     "fit_representation",
+    "headline_metrics",
     "make_environments",
     "parameter_nu",
     "ridge_fit",
@@ -409,6 +412,7 @@ def ridge_fit(X: ArrayLike, y: ArrayLike, lam: ArrayLike) -> NDArray[np.float64]
     return _apply(U, filt, Vt, y)
 
 
+@guard_overflow("sigma")
 def ridge_risk_exact(
     X: ArrayLike,
     mean_y: ArrayLike,
@@ -446,7 +450,12 @@ def ridge_risk_exact(
     X = as_float_array(X, "X")
     mean_y = as_float_array(mean_y, "mean_y")
     target = as_float_array(target, "target")
-    if X.ndim < 2 or mean_y.shape != X.shape[:-1] or target.shape[-1] != X.shape[-1]:
+    if (
+        X.ndim < 2
+        or target.ndim < 1
+        or mean_y.shape != X.shape[:-1]
+        or target.shape[-1] != X.shape[-1]
+    ):
         raise ValueError("mean_y must be (..., n) and target (..., d) to match X")
     sigma = float(as_float_array(sigma, "sigma"))
     if sigma < 0:
@@ -510,8 +519,17 @@ def parameter_nu(Phi: ArrayLike, theta_train: ArrayLike, theta_test: ArrayLike):
     Phi = as_float_array(Phi, "Phi")
     theta_train = as_float_array(theta_train, "theta_train")
     theta_test = as_float_array(theta_test, "theta_test")
-    if theta_train.shape[-1] != Phi.shape[-1] or theta_test.shape[-1] != Phi.shape[-1]:
-        raise ValueError("Phi, theta_train and theta_test must share d")
+    if (
+        Phi.ndim < 2
+        or theta_train.ndim < 2
+        or theta_test.ndim < 1
+        or theta_train.shape[-1] != Phi.shape[-1]
+        or theta_test.shape[-1] != Phi.shape[-1]
+    ):
+        raise ValueError(
+            "Phi (..., r, d), theta_train (..., T, d) and theta_test (..., d) must "
+            "share d"
+        )
     num = np.mean(_residual_sq(Phi[..., None, :, :], theta_train), axis=-1)
     den = _residual_sq(Phi, theta_test)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -524,12 +542,15 @@ def _residual_sq(Phi: NDArray, theta: NDArray) -> NDArray:
     return np.maximum(np.sum(theta**2, axis=-1) - np.sum(coef**2, axis=-1), 0.0)
 
 
+@guard_overflow("sigma", "lam_floor")
 def finetune_risk(
     Phi: ArrayLike,
     X: ArrayLike,
     theta: ArrayLike,
     sigma: float,
     kappa_target: float | None,
+    *,
+    lam_floor: float = 0.0,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Exact risk of a head finetuned through a fixed representation.
 
@@ -546,6 +567,9 @@ def finetune_risk(
     kappa_target : float or None
         ``None`` for ERM heads (least squares); otherwise the adaptive prior
         :func:`adaptive_strength` on the features :math:`Z = X\\Phi^\\top`.
+    lam_floor : float, optional
+        Minimum ridge strength ``>= 0``: with ``kappa_target=None`` a fixed
+        Gaussian prior :math:`\\lambda = \\sigma^2/\\tau^2` (0 gives least squares).
 
     Returns
     -------
@@ -572,10 +596,11 @@ def finetune_risk(
             f"Phi must have shape (..., r, {X.shape[-1]}) to match X, got {Phi.shape}"
         )
     Z = X @ np.swapaxes(Phi, -1, -2)
+    lam_floor = float(check_nonnegative(lam_floor, "lam_floor"))
     lam = (
-        np.zeros(Z.shape[:-2])
+        np.full(Z.shape[:-2], lam_floor)
         if kappa_target is None
-        else adaptive_strength(Z, kappa_target)
+        else adaptive_strength(Z, kappa_target, lam_floor=lam_floor)
     )
     mean_y = np.einsum("...nd,...d->...n", X, theta)
     target = np.einsum("...rd,...d->...r", Phi, theta)
@@ -584,6 +609,7 @@ def finetune_risk(
     return _residual_sq(Phi_b, theta) + head, lam
 
 
+@guard_overflow("lam_floor")
 def run_pipeline(
     problem: EnvProblem,
     *,
@@ -593,6 +619,7 @@ def run_pipeline(
     n_runs: int,
     kappa_target: float | None,
     rng: np.random.Generator,
+    lam_floor: float = 0.0,
 ) -> PipelineResult:
     """Pretrain on ``T`` environments, finetune on a held-out one, ``n_runs`` times.
 
@@ -610,6 +637,10 @@ def run_pipeline(
         ``None`` runs ERM in both stages; a float runs the task-adaptive MAP
         estimator (:func:`adaptive_strength`) in both stages.
     rng : numpy.random.Generator
+    lam_floor : float, optional
+        Minimum ridge strength ``>= 0`` in both stages; with ``kappa_target=None``
+        it is a fixed (non-adaptive) Gaussian prior :math:`\\lambda =
+        \\sigma^2/\\tau^2`, 0 (the default) gives ERM.
 
     Returns
     -------
@@ -641,14 +672,15 @@ def run_pipeline(
         kappa_target = float(as_float_array(kappa_target, "kappa_target"))
         if not kappa_target > 1:
             raise ValueError("kappa_target must be > 1 (or None for ERM)")
+    lam_floor = float(check_nonnegative(lam_floor, "lam_floor"))
     theta, X = sample_tasks(problem, (n_runs, T + 1), n, rng)
     Xp, tp = X[:, 1:], theta[:, 1:]  # pretraining on tasks 1..T
     y = sample_responses(Xp, tp, problem.sigma, rng)
     U, s, Vt = np.linalg.svd(Xp, full_matrices=False)  # once for all three uses
     lam = (
-        np.zeros((n_runs, T))
+        np.full((n_runs, T), lam_floor)
         if kappa_target is None
-        else _strength(s, Xp.shape, kappa_target, 0.0)
+        else _strength(s, Xp.shape, kappa_target, lam_floor)
     )
     filt = _filter(s, Xp.shape, lam)
     theta_hat = _apply(U, filt, Vt, y)
@@ -657,7 +689,9 @@ def run_pipeline(
     penalty = np.mean(lam * np.sum(theta_hat**2, axis=-1), axis=1)
     Phi = fit_representation(theta_hat, problem.r)
     _, X_ft = sample_tasks(problem, (n_runs, T + 1), n_finetune, rng)
-    ft, _ = finetune_risk(Phi[:, None], X_ft, theta, problem.sigma, kappa_target)
+    ft, _ = finetune_risk(
+        Phi[:, None], X_ft, theta, problem.sigma, kappa_target, lam_floor=lam_floor
+    )
     nu = parameter_nu(Phi, tp, theta[:, 0])
     return PipelineResult(
         train_er=train_er,
@@ -669,3 +703,43 @@ def run_pipeline(
         ft_test=ft[:, 0],
         Phi=Phi,
     )
+
+
+def headline_metrics(result: PipelineResult) -> dict[str, float]:
+    """The numbers section 6 of the note reports, from one :func:`run_pipeline` result.
+
+    Parameters
+    ----------
+    result : PipelineResult
+
+    Returns
+    -------
+    dict
+        ``test_er`` and ``test_er_se``: mean held-out risk over runs and its standard
+        error :math:`s/\\sqrt{n_{\\rm runs}}`; ``train_er``: mean training risk;
+        ``nu_median`` and ``nu_above_1``: median of :math:`\\nu` and the share of runs
+        with :math:`\\nu > 1`; ``penalty_ratio``: mean penalty
+        :math:`\\lambda_t\\|\\hat\\theta^{(t)}\\|^2` over mean training risk (the
+        note's "negligible penalty" reads as ``penalty_ratio`` close to 0).
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is not a :class:`PipelineResult`.
+
+    Notes
+    -----
+    Used by the chapter *Task-adaptive priors* to show how the note's headline
+    numbers move with :math:`\\kappa(\\Sigma)` and with the prior.
+    """
+    if not isinstance(result, PipelineResult):
+        raise TypeError(f"result must be a PipelineResult, got {type(result).__name__}")
+    test = result.test_er
+    return {
+        "test_er": float(test.mean()),
+        "test_er_se": float(test.std(ddof=1) / np.sqrt(test.size)),
+        "train_er": float(result.train_er.mean()),
+        "nu_median": float(np.median(result.nu)),
+        "nu_above_1": float(np.mean(result.nu > 1)),
+        "penalty_ratio": float(result.penalty.mean() / result.train_er.mean()),
+    }

@@ -59,7 +59,7 @@ def elias_delta_length(n: ArrayLike) -> NDArray[np.int64]:
     Raises
     ------
     ValueError
-        If an entry is not an integer ``>= 1``.
+        If an entry is not an integer in ``[1, 2**63 - 1]`` (the int64 range).
     TypeError
         If an argument has the wrong type (e.g. a string or ``None``).
 
@@ -78,6 +78,8 @@ def elias_delta_length(n: ArrayLike) -> NDArray[np.int64]:
     if not np.issubdtype(arr.dtype, np.integer):
         if not np.all(np.isfinite(arr)) or np.any(arr != np.floor(arr)):
             raise ValueError("n must be integers >= 1")
+        if np.any(arr >= 2.0**63):
+            raise ValueError("n must be integers in [1, 2**63 - 1]")
     arr = arr.astype(np.int64)
     if np.any(arr < 1):
         raise ValueError("n must be integers >= 1")

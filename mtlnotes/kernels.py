@@ -13,7 +13,12 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike, NDArray
 
-from mtlnotes._validate import as_float_array, check_nonnegative, check_psd
+from mtlnotes._validate import (
+    as_float_array,
+    check_nonnegative,
+    check_psd,
+    guard_overflow,
+)
 
 __all__ = [
     "gp_posterior",
@@ -98,6 +103,7 @@ def kernel_ridge_predict(
     return Kx @ alpha
 
 
+@guard_overflow("sigma", "tau")
 def gp_posterior(
     K0_train: ArrayLike,
     K0_cross: ArrayLike,

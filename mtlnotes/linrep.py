@@ -31,6 +31,7 @@ from mtlnotes._validate import (
     check_shape,
     check_spd,
     check_square_matrix,
+    guard_overflow,
 )
 from mtlnotes.optim import (
     condition_number,
@@ -741,6 +742,7 @@ def pretrain_erm(
     )
 
 
+@guard_overflow("eta", "init_scale")
 def pretrain_gd(
     data: MultitaskData,
     r: int,
@@ -808,6 +810,7 @@ def pretrain_gd(
     )
 
 
+@guard_overflow("sigma")
 def head_variance(Phi: ArrayLike, X: ArrayLike, sigma: float, d_y: int) -> float:
     """Exact noise variance of the least-squares head on a fixed design.
 
@@ -848,6 +851,7 @@ def head_variance(Phi: ArrayLike, X: ArrayLike, sigma: float, d_y: int) -> float
     return float(sigma**2 * d_y * np.sum(1.0 / s**2))
 
 
+@guard_overflow("inf_er", "sigma")
 def expected_ls_excess_risk(
     inf_er: ArrayLike, d_y: int, sigma: float, r: int, N: int
 ) -> NDArray[np.float64]:
@@ -908,6 +912,7 @@ def _check_finetune(
     return Phi, X, Y
 
 
+@guard_overflow("eta")
 def finetune_gd(
     Phi: ArrayLike, X: ArrayLike, Y: ArrayLike, n_steps: int, eta: float | None = None
 ) -> NDArray[np.float64]:
@@ -1036,6 +1041,7 @@ def ratio_of_means(a: ArrayLike, b: ArrayLike) -> tuple[float, float]:
     return ratio, se
 
 
+@guard_overflow("sigma")
 def head_variance_mc(
     Phi: ArrayLike,
     X: ArrayLike,
@@ -1079,6 +1085,8 @@ def head_variance_mc(
     X, mean_Y = as_float_array(X, "X"), as_float_array(mean_Y, "mean_Y")
     sigma = float(check_positive(sigma, "sigma"))
     n_mc = check_int(n_mc, "n_mc", minimum=2)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (N, d_x), got {X.shape}")
     if mean_Y.ndim != 2 or mean_Y.shape[0] != np.shape(X)[0]:
         raise ValueError(f"mean_Y must have shape ({np.shape(X)[0]}, d_y)")
     center = fit_heads(Phi, MultitaskData(X[None], mean_Y[None]))[0]

@@ -38,11 +38,13 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import gammaln, logsumexp, xlogy
 
 from mtlnotes._validate import (
+    FloatRangeError,
     as_float_array,
     check_int,
     check_nonnegative,
     check_positive,
     check_probability,
+    guard_overflow,
 )
 from mtlnotes.unbalanced import check_sizes
 
@@ -146,6 +148,7 @@ def _log_terms(law: _Law, mu: NDArray, lam: NDArray) -> NDArray[np.float64]:
     )
 
 
+@guard_overflow("lam")
 def log_kl_mgf(sizes: ArrayLike, mu: ArrayLike, lam: ArrayLike) -> NDArray[np.float64]:
     """Natural log of the exact ``E[exp(n·lam·kl(μ̂‖μ))]``.
 
@@ -197,6 +200,7 @@ def log_kl_mgf(sizes: ArrayLike, mu: ArrayLike, lam: ArrayLike) -> NDArray[np.fl
     return float(out) if out.ndim == 0 else out
 
 
+@guard_overflow("lam")
 def kl_mgf(sizes: ArrayLike, mu: ArrayLike, lam: ArrayLike) -> NDArray[np.float64]:
     """Exact ``E[exp(n·lam·kl(μ̂‖μ))]`` for the mean of per-task Bernoulli means.
 
@@ -216,8 +220,9 @@ def kl_mgf(sizes: ArrayLike, mu: ArrayLike, lam: ArrayLike) -> NDArray[np.float6
     ------
     ValueError
         As :func:`log_kl_mgf`.
-    OverflowError
-        If a value exceeds the float64 range (≈ 1.8e308); use :func:`log_kl_mgf`.
+    FloatRangeError
+        (a ``ValueError`` and an ``OverflowError``) if a value exceeds the float64
+        range (≈ 1.8e308); use :func:`log_kl_mgf`.
 
     Notes
     -----
@@ -227,9 +232,9 @@ def kl_mgf(sizes: ArrayLike, mu: ArrayLike, lam: ArrayLike) -> NDArray[np.float6
     """
     log_val = np.asarray(log_kl_mgf(sizes, mu, lam))
     if np.any(log_val > _LOG_FLOAT_MAX):
-        raise OverflowError(
-            "kl_mgf exceeds the float64 range (the exact value is finite); "
-            "use log_kl_mgf"
+        raise FloatRangeError(
+            "lam (or sizes) too large: kl_mgf exceeds the float64 range (the exact "
+            "value is finite); use log_kl_mgf"
         )
     out = np.exp(log_val)
     return float(out) if out.ndim == 0 else out
@@ -265,6 +270,7 @@ def logit_grid(num: int = 401, eps: float = 1e-12) -> NDArray[np.float64]:
     return 1.0 / (1.0 + np.exp(-np.linspace(-t_max, t_max, num)))
 
 
+@guard_overflow("lam")
 def sup_kl_mgf(
     sizes: ArrayLike, lam: ArrayLike, mu: ArrayLike | None = None
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -329,7 +335,8 @@ def maurer_xi_bounds(
     Raises
     ------
     ValueError
-        If an entry of ``big_n`` is not an integer ``>= 1``.
+        If an entry of ``big_n`` is not an integer in ``[1, 2**53]`` (beyond
+        ``2**53`` a float64 no longer tells consecutive integers apart).
 
     Notes
     -----
@@ -340,8 +347,8 @@ def maurer_xi_bounds(
     (midpoint rule above, monotone pieces below) gives the bounds.
     """
     arr = check_positive(big_n, "big_n")
-    if np.any(arr != np.round(arr)):
-        raise ValueError("big_n must be integers >= 1")
+    if np.any(arr != np.round(arr)) or np.any(arr > 2.0**53):
+        raise ValueError("big_n must be integers in [1, 2**53]")
     root = np.sqrt(arr / (2.0 * np.pi))
     upper = 2.0 + np.exp(1.0 / (12.0 * arr)) * root * (
         np.pi - 4.0 * np.arcsin(1.0 / np.sqrt(2.0 * arr))
@@ -356,6 +363,7 @@ def maurer_xi_bounds(
     return lower, upper
 
 
+@guard_overflow("lam")
 def log_blowup_lower_bound(
     sizes: ArrayLike, mu: ArrayLike, lam: ArrayLike
 ) -> NDArray[np.float64]:

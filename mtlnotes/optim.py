@@ -26,6 +26,7 @@ from mtlnotes._validate import (
     check_positive,
     check_psd,
     check_spd,
+    guard_overflow,
 )
 
 __all__ = [
@@ -86,6 +87,7 @@ def optimal_step_size(H: ArrayLike) -> float:
     return float(2.0 / (eig[-1] + eig[0]))
 
 
+@guard_overflow("eta")
 def contraction_factor(H: ArrayLike, eta: float) -> float:
     """Per-step error contraction of GD with step ``eta`` on a quadratic.
 
@@ -144,6 +146,7 @@ def gd_contraction(H: ArrayLike) -> float:
     return float((eig[-1] - eig[0]) / (eig[-1] + eig[0]))
 
 
+@guard_overflow("eta")
 def gd_quadratic(
     H: ArrayLike,
     b: ArrayLike,
@@ -222,7 +225,9 @@ def iterations_to_tolerance(kappa: ArrayLike, tol: float) -> NDArray[np.int64]:
     Raises
     ------
     ValueError
-        If any ``kappa < 1`` or ``tol`` is outside (0, 1).
+        If any ``kappa < 1`` or ``tol`` is outside (0, 1), or if ``kappa`` is so
+        large that :math:`k(\\kappa)` exceeds the int64 range (about
+        :math:`\\kappa > 2^{64}/\\ln(1/\\text{tol})`).
     """
     kappa = as_float_array(kappa, "kappa")
     if np.any(kappa < 1):
@@ -230,9 +235,19 @@ def iterations_to_tolerance(kappa: ArrayLike, tol: float) -> NDArray[np.int64]:
     tol = float(as_float_array(tol, "tol"))
     if not 0 < tol < 1:
         raise ValueError("tol must lie in (0, 1)")
+    # k ~ (kappa / 2) ln(1/tol) must fit in int64
+    kappa_max = 2.0**64 / np.log(1.0 / tol)
+    too_big = ValueError(
+        f"kappa must lie in [1, {kappa_max:.3g}] for tol = {tol:g}: the iteration "
+        "count must fit in int64"
+    )
+    if np.any(kappa > kappa_max):
+        raise too_big
     with np.errstate(divide="ignore"):
         # ln((k+1)/(k-1)) = log1p(2/(k-1)), accurate for huge kappa
         rate = np.log1p(2.0 / np.where(kappa > 1, kappa - 1.0, np.inf))
     safe = np.where(kappa > 1, rate, 1.0)
     k = np.ceil(np.log(1.0 / tol) / safe - 1e-12)
+    if np.any(k >= 2.0**63):
+        raise too_big
     return np.where(kappa > 1, k, 0).astype(np.int64)

@@ -26,6 +26,7 @@ from mtlnotes._validate import (
     check_nonnegative,
     check_psd,
     check_spd,
+    guard_overflow,
 )
 
 __all__ = [
@@ -185,6 +186,7 @@ def ridge_estimate(X: ArrayLike, y: ArrayLike, lam: float) -> NDArray[np.float64
 
 
 # ----------------------------------------------------------------------------- risks
+@guard_overflow("sigma")
 def ols_risk(
     Sigma: ArrayLike, n: int, sigma: float, *, weight: ArrayLike | None = None
 ) -> float:
@@ -243,6 +245,7 @@ def ols_risk(
     return float(sigma**2 * trace / (n - d - 1))
 
 
+@guard_overflow("sigma", "lam")
 def ridge_risk(X: ArrayLike, theta: ArrayLike, sigma: float, lam: float) -> float:
     r"""Exact fixed-design risk of ridge regression in parameter norm.
 
@@ -289,6 +292,7 @@ def ridge_risk(X: ArrayLike, theta: ArrayLike, sigma: float, lam: float) -> floa
     return float(variance + bias)
 
 
+@guard_overflow("tau", "sigma", "lam")
 def ridge_bayes_risk(X: ArrayLike, tau: float, sigma: float, lam: float) -> float:
     r"""Ridge risk averaged over the prior :math:`\theta^* \sim N(0, \tau^2 I)`.
 
@@ -343,6 +347,7 @@ def _gram_eig(X: NDArray, lam: float) -> tuple[NDArray, NDArray]:
     return s2, Vt.T
 
 
+@guard_overflow("sigma")
 def ridge_posterior_risk(
     X: ArrayLike,
     sigma: float,
@@ -497,11 +502,16 @@ def gaussian_design(
     # eigenvalues at round-off level are set to 0 so that a singular Sigma gives
     # rows exactly in its range (sqrt would turn 1e-16 into 1e-8)
     w = np.where(w > w.size * np.finfo(float).eps * w[-1], w, 0.0)
-    root = U * np.sqrt(w)  # root @ root.T == Sigma
+    # the symmetric root U diag(sqrt w) U^T is unique, so the draws do not depend on
+    # which eigenbasis the LAPACK kernel returns for a repeated eigenvalue
+    # (U diag(sqrt w) alone would: any rotation inside an eigenspace is valid)
+    root = (U * np.sqrt(w)) @ U.T
+    root = (root + root.T) / 2  # root @ root.T == Sigma
     Z = rng.standard_normal((n_rep, n, Sigma.shape[0]))
     return Z @ root.T
 
 
+@guard_overflow("sigma")
 def ols_risk_mc(
     Sigma: ArrayLike,
     n: int,
@@ -568,6 +578,7 @@ def ols_risk_mc(
     return _mean_se(losses)
 
 
+@guard_overflow("sigma")
 def ridge_risk_mc(
     X: ArrayLike,
     theta: ArrayLike,

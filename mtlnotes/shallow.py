@@ -30,6 +30,7 @@ from mtlnotes._validate import (
     check_generator,
     check_int,
     check_positive,
+    guard_overflow,
 )
 
 __all__ = [
@@ -194,6 +195,7 @@ def network_output(W: ArrayLike, a: ArrayLike, X: ArrayLike) -> NDArray[np.float
 
 
 # -------------------------------------------------------------- objective and Hessian
+@guard_overflow("sigma", "tau")
 def map_loss(
     W: ArrayLike,
     a: ArrayLike,
@@ -236,6 +238,7 @@ def map_loss(
     return float(0.5 * resid @ resid / data.sigma**2 + 0.5 * np.sum(W**2) / tau**2)
 
 
+@guard_overflow("sigma", "tau")
 def map_gradient(
     W: ArrayLike,
     a: ArrayLike,
@@ -269,6 +272,7 @@ def map_gradient(
     return _gradient(data.check_weights(W), data, _check_tau(tau))
 
 
+@guard_overflow("sigma", "tau")
 def map_hessian(
     W: ArrayLike,
     a: ArrayLike,
@@ -348,6 +352,7 @@ def shifted_condition_number(eigenvalues: ArrayLike, shift: ArrayLike) -> NDArra
 
 
 # ---------------------------------------------------------------------- optimisation
+@guard_overflow("sigma", "tau")
 def minimize_map(
     W0: ArrayLike,
     a: ArrayLike,
@@ -425,6 +430,7 @@ def minimize_map(
     return w.reshape(shape)
 
 
+@guard_overflow("sigma", "tau", "eta")
 def gd_map(
     W0: ArrayLike,
     a: ArrayLike,
@@ -470,6 +476,7 @@ def gd_map(
     return history
 
 
+@guard_overflow("sigma", "tau")
 def local_gd_iterations(
     W_min: ArrayLike,
     a: ArrayLike,

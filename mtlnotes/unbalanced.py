@@ -366,8 +366,8 @@ def kl_ball_max(
     ``D(η) = Σ a_i p_i(η) − η g(η) ≥`` optimum (weak duality) is returned.
     """
     q = check_probability(emp_risks, "emp_risks")
-    if q.ndim == 0:
-        raise ValueError("emp_risks must have a last axis of tasks")
+    if q.ndim == 0 or q.shape[-1] == 0:
+        raise ValueError("emp_risks must have a last axis of at least one task")
     n = q.shape[-1]
     w = check_positive(kl_weights, "kl_weights")
     a = np.full(n, 1.0 / n) if weights is None else check_positive(weights, "weights")

@@ -288,3 +288,55 @@ def test_finetune_risk_rejects_mismatched_phi():
         adaptive.finetune_risk(np.eye(2, 4), X, theta, 0.5, None)
     with pytest.raises(ValueError, match=r"^Phi must have shape"):
         adaptive.finetune_risk(np.ones(3), X, theta, 0.5, None)
+
+
+def test_run_pipeline_fixed_prior_matches_ridge_risk(problem):
+    """lam_floor with kappa_target=None is a fixed Gaussian prior: the train ER is the
+    mean of the exact ridge risks sigma^2 Tr(A^-1 X'X A^-1) + lam^2 |A^-1 theta|^2."""
+    kw = {"T": 4, "n": 12, "n_finetune": 5, "n_runs": 3}
+    res = adaptive.run_pipeline(
+        problem, kappa_target=None, rng=np.random.default_rng(11), lam_floor=0.7, **kw
+    )
+    theta, X = adaptive.sample_tasks(problem, (3, 5), 12, np.random.default_rng(11))
+    expected = [
+        np.mean([ridge_risk(X[k, t], theta[k, t], 0.5, 0.7) for t in range(1, 5)])
+        for k in range(3)
+    ]
+    np.testing.assert_allclose(res.train_er, expected, rtol=1e-10)
+    np.testing.assert_allclose(res.lam, 0.7)
+    # the adaptive rule never goes below the floor
+    ada = adaptive.run_pipeline(
+        problem, kappa_target=1e6, rng=np.random.default_rng(11), lam_floor=0.7, **kw
+    )
+    assert np.all(ada.lam >= 0.7)
+    risk, lam = adaptive.finetune_risk(
+        problem.Phi_star, X[0, :2], theta[0, :2], 0.5, None, lam_floor=0.7
+    )
+    np.testing.assert_array_equal(lam, 0.7)
+    assert np.all(risk > 0)
+    with pytest.raises(ValueError, match="lam_floor"):
+        adaptive.run_pipeline(
+            problem, kappa_target=None, rng=np.random.default_rng(0), lam_floor=-1, **kw
+        )
+
+
+def test_headline_metrics(problem):
+    res = adaptive.run_pipeline(
+        problem,
+        T=3,
+        n=10,
+        n_finetune=4,
+        n_runs=50,
+        kappa_target=5.0,
+        rng=np.random.default_rng(12),
+    )
+    h = adaptive.headline_metrics(res)
+    assert h["test_er"] == pytest.approx(np.sum(res.test_er) / 50, rel=1e-12)
+    se = np.sqrt(np.sum((res.test_er - res.test_er.mean()) ** 2) / 49 / 50)
+    assert h["test_er_se"] == pytest.approx(se, rel=1e-12)
+    assert h["nu_median"] == pytest.approx(np.sort(res.nu)[24:26].mean(), rel=1e-12)
+    assert h["nu_above_1"] == sum(v > 1 for v in res.nu) / 50
+    ratio = np.sum(res.penalty) / np.sum(res.train_er)
+    assert h["penalty_ratio"] == pytest.approx(ratio, rel=1e-12) and ratio > 0
+    with pytest.raises(TypeError, match="result"):
+        adaptive.headline_metrics("abc")

@@ -315,6 +315,20 @@ def test_gaussian_design_covariance_and_singular_sigma():
     np.testing.assert_allclose(X1 @ v, 0.0, atol=1e-12)
 
 
+def test_gaussian_design_uses_the_unique_symmetric_root():
+    """Draws are Z @ Sigma^{1/2} with the symmetric root, so a repeated eigenvalue
+    (whose eigenbasis LAPACK may return in any rotation) cannot change them."""
+    from scipy.linalg import sqrtm
+
+    rng = np.random.default_rng(9)
+    Q = np.linalg.qr(rng.normal(size=(6, 6)))[0]
+    Sigma = (Q * np.array([1.0, 0.3, 1e-3, 1e-3, 1e-3, 1e-3])) @ Q.T
+    Sigma = (Sigma + Sigma.T) / 2
+    X = gaussian_design(Sigma, 4, 3, np.random.default_rng(10))
+    Z = np.random.default_rng(10).standard_normal((3, 4, 6))
+    np.testing.assert_allclose(X, Z @ np.real(sqrtm(Sigma)), rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize(
     ("call", "match"),
     [

@@ -100,8 +100,17 @@ def corrupt(value: Any, kind: str) -> Any:
         return None
     if kind == "float":  # a non-integer where an integer is needed
         return 2.5
-    if kind in ("nan", "inf", "neg", "prob", "zero"):
-        bad = {"nan": np.nan, "inf": np.inf, "neg": -1.0, "prob": 1.5, "zero": 0.0}
+    if kind == "empty":
+        return []
+    if kind in ("nan", "inf", "neg", "prob", "zero", "huge"):
+        bad = {
+            "nan": np.nan,
+            "inf": np.inf,
+            "neg": -1.0,
+            "prob": 1.5,
+            "zero": 0.0,
+            "huge": 1e308,
+        }
         if np.ndim(value) == 0:
             if kind in ("neg", "zero") and isinstance(value, int | np.integer):
                 return int(bad[kind])  # an integer argument gets an integer
@@ -229,6 +238,20 @@ def adaptive_problem():
     return make_environments(3, 2, rng(), rank=3, floor=0.1, sigma=0.5)
 
 
+def adaptive_result():
+    from mtlnotes.adaptive import run_pipeline
+
+    return run_pipeline(
+        adaptive_problem(),
+        T=3,
+        n=6,
+        n_finetune=4,
+        n_runs=3,
+        kappa_target=10.0,
+        rng=rng(),
+    )
+
+
 def adaptive_args() -> dict:
     """A representation with orthonormal rows, a design and a task in d = 3."""
     phi = np.linalg.qr(rng().normal(size=(3, 2)))[0].T
@@ -328,7 +351,7 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
     ),
     "optim.iterations_to_tolerance": (
         lambda: {"kappa": [1.0, 10.0], "tol": 1e-3},
-        {"kappa": (*ARR, "zero"), "tol": (*PROB, "zero")},
+        {"kappa": (*ARR, "zero", "huge"), "tol": (*PROB, "zero")},
     ),
     # kl -----------------------------------------------------------------------
     "kl.kl_bernoulli": (lambda: {"q": [0.1, 0.5], "p": 0.3}, {"q": PROB, "p": PROB}),
@@ -653,7 +676,7 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
     ),
     "mgf.maurer_xi_bounds": (
         lambda: {"big_n": [1, 10, 1000]},
-        {"big_n": (*INT, "zero")},
+        {"big_n": (*INT, "zero", "huge")},
     ),
     # unbalanced ---------------------------------------------------------------
     "unbalanced.check_sizes": (
@@ -694,7 +717,7 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
             "budget": 0.05,
         },
         {
-            "emp_risks": (*PROB, "shape"),
+            "emp_risks": (*PROB, "shape", "empty"),
             "kl_weights": (*POS, "zero", "shape"),
             "budget": NONNEG,
             "weights": (*POS, "shape"),
@@ -773,7 +796,12 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
             "theta": (*ARR, "shape"),
             "sigma": NONNEG,
             "kappa_target": ("nan", "str", "neg", "zero"),
+            "lam_floor": NONNEG,
         },
+    ),
+    "adaptive.headline_metrics": (
+        lambda: {"result": adaptive_result()},
+        {"result": ("str", "none")},
     ),
     "adaptive.fit_representation": (
         lambda: {"theta_hat": rng().normal(size=(5, 3)), "r": 2},
@@ -830,6 +858,7 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
             "n_runs": (*INT, "zero"),
             "kappa_target": ("nan", "str", "neg"),
             "rng": RNG,
+            "lam_floor": NONNEG,
         },
     ),
     "adaptive.sample_responses": (
@@ -848,7 +877,10 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
         },
         {"task": ARR, "shared": ARR, "n_levels": (*INT, "zero")},
     ),
-    "coding.elias_delta_length": (lambda: {"n": [1, 5, 100]}, {"n": (*INT, "zero")}),
+    "coding.elias_delta_length": (
+        lambda: {"n": [1, 5, 100]},
+        {"n": (*INT, "zero", "huge")},
+    ),
     "coding.fit_codebook": (
         lambda: {"values": rng().normal(size=50), "n_levels": 4},
         {"values": ARR, "n_levels": (*INT, "zero"), "n_iter": (*INT, "zero")},

@@ -84,3 +84,39 @@ def test_check_shape():
         v.check_shape(x, (2, None), "x")
     with pytest.raises(ValueError, match=r"x must have shape \(3, 4, 1\)"):
         v.check_shape(x, (3, 4, 1), "x")
+
+
+def test_check_int_rejects_beyond_int64():
+    assert v.check_int(2**63 - 1, "n") == 2**63 - 1
+    with pytest.raises(ValueError, match=r"n must be an integer <= 2\*\*63 - 1"):
+        v.check_int(1e308, "n")
+    with pytest.raises(ValueError, match="n must"):
+        v.check_int(2**63, "n")
+
+
+def test_check_shape_accepts_non_arrays():
+    np.testing.assert_array_equal(v.check_shape([[1.0, 2.0]], (1, None), "x"), [[1, 2]])
+    with pytest.raises(ValueError, match="x must have shape"):
+        v.check_shape(0.5, (None,), "x")
+
+
+def test_guard_overflow_names_the_arguments():
+    @v.guard_overflow("sigma")
+    def square(sigma):
+        return float(sigma) ** 2
+
+    @v.guard_overflow("eta")
+    def scale(eta):
+        return np.asarray([1e300]) * eta
+
+    @v.guard_overflow("x")
+    def deliberate(x):  # an inner errstate wins: intended overflow stays allowed
+        with np.errstate(over="ignore"):
+            return np.exp(np.asarray(x))
+
+    assert square(3.0) == 9.0
+    with pytest.raises(ValueError, match="sigma too large"):
+        square(1e308)
+    with pytest.raises(OverflowError, match="float64 range"):  # also an OverflowError
+        scale(1e100)
+    assert np.isinf(deliberate(1000.0))
