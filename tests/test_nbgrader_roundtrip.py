@@ -62,6 +62,8 @@ def run(*args: str, cwd: Path) -> str:
     # benchmarks/ (compression_bounds imports its brentq baseline from there)
     paths = [str(ROOT), str(ROOT / "benchmarks"), env.get("PYTHONPATH", "")]
     env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    # nbgrader runs the `alembic` script of its environment (not activated in make)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
     done = subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=3600
     )

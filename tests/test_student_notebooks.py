@@ -302,7 +302,11 @@ def test_student_version_runs_until_the_first_exercise(path, workdir):
     assert not before, f"{path.name}: cells failed before the first exercise: {before}"
     assert set(errors.values()) <= ALLOWED_ERRORS, f"{path.name}: {errors}"
     assert "NotImplementedError" in errors.values()
-    checks = [i for i, cell in enumerate(nb.cells) if nbgrader(cell).get("grade")]
+    checks = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if nbgrader(cell).get("grade") and cell.cell_type == "code"
+    ]
     passing = [i for i in checks if i not in errors]
     assert not passing, f"{path.name}: check cells {passing} pass without a solution"
 
