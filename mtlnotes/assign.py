@@ -1,31 +1,41 @@
-"""Student versions of the chapters: solutions stubbed, hidden tests removed.
+"""Student versions and nbgrader sources of the chapters.
 
 Every chapter ends with exercises in one shape (see ``CONTRIBUTING.md``): an
-``{exercise}`` cell, a ``{solution-start}`` ... ``{solution-end}`` gate around a
+``{exercise}`` cell; a ``{solution-start}`` ... ``{solution-end}`` gate around a
 code cell whose solution sits between ``### BEGIN SOLUTION`` and
-``### END SOLUTION``, and an autograded check cell that may hold extra asserts
-between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``.  The cells
-carry nbgrader metadata, so the same notebooks also work with
-``nbgrader generate_assignment``; this module does not need nbgrader.
+``### END SOLUTION`` and, for an exercise that asks a question, a markdown
+*answer* cell (an nbgrader manually graded answer) holding the worked answer;
+then one or more autograded check cells, one point each.  Hidden tests are not
+in the chapters (the book and its downloadable notebooks would show them): they
+live in ``tests/hidden/<chapter>.py`` and :func:`nbgrader_source` adds them, as
+locked autograder cells, to the notebooks an instructor gives nbgrader.
 
 Usage::
 
     python -m mtlnotes.assign notebooks student        # every chapter
     python -m mtlnotes.assign notebooks/ch.ipynb out.ipynb
+    python -m mtlnotes.assign --nbgrader --hidden-tests tests/hidden \
+        notebooks course/source/ps1                   # nbgrader source notebooks
 
 In the student version
 
 * each solution region is replaced by
   ``raise NotImplementedError("Exercise <label>: write your solution here")``,
   indented like the code it replaces (a solution inside a function body keeps
-  the ``def`` line); a cell marked as a solution only by its metadata is
+  the ``def`` line); a code cell marked as a solution only by its metadata is
   replaced as a whole, as nbgrader does;
+* a markdown cell marked as a solution (an answer cell) is replaced by
+  ``*Exercise <label>: write your answer here.*`` and kept, so the student has
+  a place for the answer;
 * hidden-test regions are removed from every code cell;
 * the ``{solution-start}``/``{solution-end}`` cells and everything between
-  them except the (stubbed) solution code cells are dropped, and so are
+  them except the (stubbed) solution and answer cells are dropped, and so are
   ``{solution}`` directives, so the student book builds and shows no answer;
 * outputs, execution counts and execution timestamps are cleared; the nbgrader
   metadata is kept.
+
+The module needs only ``nbformat`` (and IPython to check the stubbed code),
+not nbgrader.
 """
 
 from __future__ import annotations
@@ -41,10 +51,14 @@ import nbformat
 from nbformat import NotebookNode
 
 __all__ = [
+    "answer_stub",
     "is_solution_cell",
     "main",
+    "nbgrader_source",
+    "read_hidden_tests",
     "stub_line",
     "student_notebook",
+    "write_nbgrader_sources",
     "write_student_versions",
 ]
 
@@ -114,6 +128,29 @@ def stub_line(label: str) -> str:
     return f"raise NotImplementedError({message})"
 
 
+def answer_stub(label: str) -> str:
+    """The markdown that replaces a written answer in the student version.
+
+    Parameters
+    ----------
+    label : str
+        The exercise label, e.g. ``"ex-maurer-2"``.
+
+    Returns
+    -------
+    str
+        ``*Exercise <label>: write your answer here.*``
+
+    Raises
+    ------
+    TypeError
+        If ``label`` is not a ``str``.
+    """
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str, got {type(label).__name__}")
+    return f"*Exercise {label}: write your answer here.*"
+
+
 class _Where:
     """Where a problem was found, for error messages."""
 
@@ -181,7 +218,7 @@ def _strip_regions(
             if code:
                 out.append(_stub_indent(marker_indent, body) + stub_line(label))
             else:
-                out.append(f"*Exercise {label}: write your answer here.*")
+                out.append(answer_stub(label))
         region = None
     if region is not None:
         raise ValueError(
@@ -265,8 +302,9 @@ def student_notebook(nb: NotebookNode, name: str = "notebook") -> NotebookNode:
     -------
     NotebookNode
         A new notebook: solution regions replaced by :func:`stub_line` (indented
-        like the code they replace), cells marked as solutions only by metadata
-        replaced as a whole, hidden-test regions removed, solution gates and
+        like the code they replace), code cells marked as solutions only by
+        metadata replaced as a whole, markdown solution (answer) cells replaced
+        by :func:`answer_stub`, hidden-test regions removed, solution gates and
         ``{solution}`` directives dropped, outputs and execution counts cleared.
         Cell and notebook metadata (including nbgrader's) are kept.
 
@@ -317,6 +355,15 @@ def student_notebook(nb: NotebookNode, name: str = "notebook") -> NotebookNode:
                             "without a {solution-start}"
                         )
                     gate = None
+            if is_solution_cell(cell) and not gates:
+                # an answer cell: keep a place for the student's answer
+                cell.source, found = _strip_regions(
+                    cell.source, code=False, label=label, where=where
+                )
+                if not found:
+                    cell.source = answer_stub(label)
+                cells.append(_clear(cell))
+                continue
             if gates or gate is not None:
                 continue  # the gate cells and the prose of the solution
             cell.source = _drop_solution_directives(cell.source)
@@ -374,6 +421,154 @@ def write_student_versions(src: str | Path, dest: str | Path) -> list[Path]:
         :func:`student_notebook`).
     """
     src, dest = Path(src), Path(dest)
+    sources, targets = _sources_and_targets(src, dest)
+    students = [
+        student_notebook(nbformat.read(path, as_version=4), name=str(path))
+        for path in sources
+    ]  # all converted before anything is written
+    _write_all(targets, students)
+    return targets
+
+
+_HIDDEN_HEADER = re.compile(r"^# %%[ \t]+(?P<grade_id>ex-[\w-]+-hidden)[ \t]*$")
+_HIDDEN_NOTE = (
+    "# Hidden tests: nbgrader runs them when it grades (see book/instructors.md)."
+)
+
+
+def read_hidden_tests(path: str | Path) -> dict[str, str]:
+    """The hidden tests stored in ``path``, by nbgrader ``grade_id``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file ``tests/hidden/<chapter>.py``: any preamble (a docstring), then
+        blocks, each opened by a line ``# %% ex-<chapter>-<n>-hidden`` and holding
+        the Python code of that exercise's hidden tests.
+
+    Returns
+    -------
+    dict of str to str
+        ``grade_id`` -> the code of its block, without leading and trailing
+        blank lines.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` does not exist, holds no block, a block is empty, a
+        ``grade_id`` repeats, or a block holds an nbgrader marker line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"path {str(path)!r} must be an existing file")
+    tests: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in path.read_text().split("\n"):
+        match = _HIDDEN_HEADER.match(line)
+        if match is not None:
+            grade_id = match["grade_id"]
+            if grade_id in tests:
+                raise ValueError(f"{path}: grade_id {grade_id!r} appears twice")
+            current = tests[grade_id] = []
+        elif current is not None:
+            if _MARKER.match(line):
+                raise ValueError(
+                    f"{path}: the hidden tests must not hold marker lines "
+                    f"({line.strip()!r}); they are added when the cell is made"
+                )
+            current.append(line)
+    if not tests:
+        raise ValueError(f"{path}: no block opened by '# %% ex-<chapter>-<n>-hidden'")
+    out = {key: "\n".join(lines).strip("\n") for key, lines in tests.items()}
+    empty = [key for key, code in out.items() if not code.strip()]
+    if empty:
+        raise ValueError(f"{path}: the hidden tests {empty} are empty")
+    return out
+
+
+def _grade_id(cell: NotebookNode) -> str:
+    return str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+
+
+def nbgrader_source(
+    nb: NotebookNode, hidden: Mapping[str, str], name: str = "notebook"
+) -> NotebookNode:
+    """Return the nbgrader source version of an instructor notebook.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The instructor notebook (nbformat 4); it is not modified.
+    hidden : mapping of str to str
+        Hidden tests by ``grade_id`` ``ex-<chapter>-<n>-hidden`` (see
+        :func:`read_hidden_tests`).
+    name : str, default "notebook"
+        The notebook's name, used in error messages.
+
+    Returns
+    -------
+    NotebookNode
+        A copy of ``nb`` in which, after the last check cell (``grade_id``
+        ``<label>-check-<k>``) of each exercise ``<label>`` that has hidden
+        tests, a locked autograder cell (``grade_id`` ``<label>-hidden``, one
+        point) holds the tests between ``### BEGIN HIDDEN TESTS`` and
+        ``### END HIDDEN TESTS``.  ``nbgrader generate_assignment`` empties
+        that region in the release and ``nbgrader autograde`` restores it.
+
+    Raises
+    ------
+    TypeError
+        If ``nb`` is not a ``NotebookNode`` (or another mapping).
+    ValueError
+        If a key of ``hidden`` is not ``<label>-hidden`` for an exercise of
+        ``nb`` with check cells, or ``nb`` already has a cell with that
+        ``grade_id``.
+    """
+    if not isinstance(nb, Mapping):
+        raise TypeError(
+            f"nb must be a notebook (NotebookNode), got {type(nb).__name__}"
+        )
+    source = nbformat.from_dict(json.loads(json.dumps(nb)))
+    last_check: dict[str, int] = {}
+    present = {_grade_id(cell) for cell in source.cells}
+    for index, cell in enumerate(source.cells):
+        label, sep, number = _grade_id(cell).rpartition("-check-")
+        if sep and number.isdigit():
+            last_check[label] = index
+    inserts: list[tuple[int, NotebookNode]] = []
+    for grade_id, code in hidden.items():
+        label = grade_id.removesuffix("-hidden")
+        if label == grade_id or label not in last_check:
+            raise ValueError(
+                f"{name}: hidden tests {grade_id!r} must be named <label>-hidden "
+                f"for an exercise with check cells; the exercises are "
+                f"{sorted(last_check)}"
+            )
+        if grade_id in present:
+            raise ValueError(f"{name}: a cell with grade_id {grade_id!r} exists")
+        cell = nbformat.v4.new_code_cell(
+            f"{_HIDDEN_NOTE}\n### BEGIN HIDDEN TESTS\n{code}\n### END HIDDEN TESTS",
+            metadata={
+                "nbgrader": {
+                    "grade": True,
+                    "solution": False,
+                    "locked": True,
+                    "points": 1,
+                    "grade_id": grade_id,
+                    "schema_version": 3,
+                },
+                "tags": ["remove-cell"],
+            },
+        )
+        cell.id = grade_id
+        inserts.append((last_check[label], cell))
+    for index, cell in sorted(inserts, key=lambda pair: -pair[0]):
+        source.cells.insert(index + 1, cell)
+    return source
+
+
+def _sources_and_targets(src: Path, dest: Path) -> tuple[list[Path], list[Path]]:
+    """The notebooks to convert and where to write them (see the writers)."""
     if not src.exists():
         raise ValueError(f"src {str(src)!r} does not exist")
     if src.is_dir():
@@ -384,21 +579,61 @@ def write_student_versions(src: str | Path, dest: str | Path) -> list[Path]:
             raise ValueError(f"dest {str(dest)!r} must not lie inside src {str(src)!r}")
         if dest.exists() and not dest.is_dir():
             raise ValueError(f"dest {str(dest)!r} must be a directory when src is one")
-        targets = [dest / path.name for path in sources]
-    else:
-        if src.suffix != ".ipynb":
-            raise ValueError(f"src {str(src)!r} must be a directory or a .ipynb file")
-        sources = [src]
-        targets = [dest / src.name if dest.is_dir() else dest]
-        if targets[0].resolve() == src.resolve():
-            raise ValueError(f"dest {str(dest)!r} would overwrite src {str(src)!r}")
-    students = [
-        student_notebook(nbformat.read(path, as_version=4), name=str(path))
-        for path in sources
-    ]  # all converted before anything is written
-    for target, nb in zip(targets, students, strict=True):
+        return sources, [dest / path.name for path in sources]
+    if src.suffix != ".ipynb":
+        raise ValueError(f"src {str(src)!r} must be a directory or a .ipynb file")
+    target = dest / src.name if dest.is_dir() else dest
+    if target.resolve() == src.resolve():
+        raise ValueError(f"dest {str(dest)!r} would overwrite src {str(src)!r}")
+    return [src], [target]
+
+
+def _write_all(targets: list[Path], notebooks: list[NotebookNode]) -> None:
+    for target, nb in zip(targets, notebooks, strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, target)
+
+
+def write_nbgrader_sources(
+    src: str | Path, dest: str | Path, hidden_tests: str | Path
+) -> list[Path]:
+    """Write nbgrader source notebooks: the chapters with their hidden tests.
+
+    Parameters
+    ----------
+    src : str or Path
+        A directory of chapters (every ``*.ipynb`` directly in it) or one
+        chapter.
+    dest : str or Path
+        The output directory (``<course>/source/<assignment>``) or, for one
+        chapter, the output file or an existing directory.
+    hidden_tests : str or Path
+        The directory holding ``<chapter>.py`` files of hidden tests (see
+        :func:`read_hidden_tests`); a chapter without one gets none.
+
+    Returns
+    -------
+    list of Path
+        The files written, in sorted order of their sources.
+
+    Raises
+    ------
+    ValueError
+        As :func:`write_student_versions`, if ``hidden_tests`` is not a
+        directory, or if a file of hidden tests does not fit its chapter (see
+        :func:`nbgrader_source`).  Nothing is written then.
+    """
+    src, dest, hidden_tests = Path(src), Path(dest), Path(hidden_tests)
+    if not hidden_tests.is_dir():
+        raise ValueError(f"hidden_tests {str(hidden_tests)!r} must be a directory")
+    sources, targets = _sources_and_targets(src, dest)
+    notebooks = []
+    for path in sources:
+        tests_file = hidden_tests / f"{path.stem}.py"
+        hidden = read_hidden_tests(tests_file) if tests_file.is_file() else {}
+        nb = nbformat.read(path, as_version=4)
+        notebooks.append(nbgrader_source(nb, hidden, name=str(path)))
+    _write_all(targets, notebooks)
     return targets
 
 
@@ -418,14 +653,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(
         prog="python -m mtlnotes.assign",
-        description="Write student versions of notebooks: solutions replaced by "
-        "stubs raising NotImplementedError, hidden tests removed, outputs cleared.",
+        description="Write student versions of notebooks (solutions replaced by "
+        "stubs raising NotImplementedError, written answers by a placeholder, "
+        "hidden tests removed, outputs cleared) or, with --nbgrader, nbgrader "
+        "source notebooks (the chapters with their hidden tests added).",
     )
     parser.add_argument("src", help="a directory of notebooks or one .ipynb file")
     parser.add_argument("dest", help="the output directory (or file for one notebook)")
+    parser.add_argument(
+        "--nbgrader",
+        action="store_true",
+        help="write nbgrader source notebooks instead of student versions",
+    )
+    parser.add_argument(
+        "--hidden-tests",
+        default="tests/hidden",
+        help="with --nbgrader: the directory of <chapter>.py hidden tests "
+        "(default: tests/hidden)",
+    )
     args = parser.parse_args(argv)
     try:
-        written = write_student_versions(args.src, args.dest)
+        if args.nbgrader:
+            written = write_nbgrader_sources(args.src, args.dest, args.hidden_tests)
+        else:
+            written = write_student_versions(args.src, args.dest)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

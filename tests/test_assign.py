@@ -484,3 +484,174 @@ def test_module_entry_point(tmp_path, monkeypatch, capsys):
         runpy.run_module("mtlnotes.assign", run_name="__main__")
     assert info.value.code == 0
     assert (tmp_path / "o.ipynb").exists()
+
+
+ANSWER_META = {
+    "solution": True,
+    "grade": True,
+    "locked": False,
+    "points": 1,
+    "schema_version": 3,
+}
+
+
+def answer_cell(text: str, grade_id: str = "ex-t-1-answer"):
+    cell = new_markdown_cell(text)
+    cell.metadata["nbgrader"] = {**ANSWER_META, "grade_id": grade_id}
+    return cell
+
+
+def test_answer_stub():
+    assert assign.answer_stub("ex-t-3") == "*Exercise ex-t-3: write your answer here.*"
+    with pytest.raises(TypeError, match="label"):
+        assign.answer_stub(3)
+
+
+def test_answer_cell_inside_the_gate_becomes_a_place_for_the_answer():
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("::::{exercise} E\n:label: ex-t-1\nWhy?\n::::"),
+            new_markdown_cell("```{solution-start} ex-t-1\n:class: dropdown\n```"),
+            solution_cell("### BEGIN SOLUTION\nsecret = 1\n### END SOLUTION"),
+            answer_cell("Because the secret prose says so."),
+            new_markdown_cell("```{solution-end}\n```"),
+            check_cell("assert secret == 1", grade_id="ex-t-1-check-1"),
+        ]
+    )
+    out = assign.student_notebook(nb)
+    assert [c.source for c in out.cells][1:] == [
+        assign.stub_line("ex-t-1"),
+        assign.answer_stub("ex-t-1"),
+        "assert secret == 1",
+    ]
+    assert out.cells[2].metadata["nbgrader"]["grade_id"] == "ex-t-1-answer"
+    assert "secret prose" not in json.dumps(out)
+
+
+def test_answer_cell_with_markers_keeps_the_text_around_them():
+    cell = answer_cell("**Answer.**\n### BEGIN SOLUTION\nSecret.\n### END SOLUTION")
+    nb = new_notebook(
+        cells=[new_markdown_cell("::::{exercise} E\n:label: ex-t-4\nQ?\n::::"), cell]
+    )
+    out = assign.student_notebook(nb).cells[1].source
+    assert out == "**Answer.**\n" + assign.answer_stub("ex-t-4")
+
+
+HIDDEN_FILE = '''"""Hidden tests of a chapter."""
+
+# %% ex-t-1-hidden
+assert square(-2) == 4
+
+# %% ex-t-2-hidden
+assert cube(-1) == -1
+'''
+
+
+def split_chapter():
+    """make_chapter with numbered check cells and no hidden tests inside them."""
+    nb = make_chapter()
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if grade_id.endswith("-check"):
+            cell.metadata["nbgrader"]["grade_id"] = grade_id + "-1"
+            cell.source = cell.source.split("\n### BEGIN")[0]
+    return nb
+
+
+def test_read_hidden_tests(tmp_path):
+    path = tmp_path / "ch.py"
+    path.write_text(HIDDEN_FILE)
+    assert assign.read_hidden_tests(path) == {
+        "ex-t-1-hidden": "assert square(-2) == 4",
+        "ex-t-2-hidden": "assert cube(-1) == -1",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ('"""Only a docstring."""\n', "no block"),
+        ("# %% ex-t-1-hidden\nx = 1\n# %% ex-t-1-hidden\ny = 2\n", "appears twice"),
+        ("# %% ex-t-1-hidden\n\n# %% ex-t-2-hidden\nx = 1\n", "empty"),
+        ("# %% ex-t-1-hidden\n### BEGIN HIDDEN TESTS\nx = 1\n", "marker"),
+    ],
+)
+def test_read_hidden_tests_rejects_bad_files(tmp_path, text, match):
+    path = tmp_path / "ch.py"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=match):
+        assign.read_hidden_tests(path)
+    with pytest.raises(ValueError, match="path"):
+        assign.read_hidden_tests(tmp_path / "missing.py")
+
+
+def test_nbgrader_source_adds_locked_hidden_test_cells():
+    nb = split_chapter()
+    hidden = {"ex-t-1-hidden": "assert square(-2) == 4"}
+    out = assign.nbgrader_source(nb, hidden)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in out.cells]
+    at = ids.index("ex-t-1-hidden")
+    assert ids[at - 1] == "ex-t-1-check-1"
+    cell = out.cells[at]
+    assert cell.metadata["nbgrader"] == {
+        "grade": True,
+        "solution": False,
+        "locked": True,
+        "points": 1,
+        "grade_id": "ex-t-1-hidden",
+        "schema_version": 3,
+    }
+    assert "### BEGIN HIDDEN TESTS\nassert square(-2) == 4\n### END HIDDEN TESTS" in (
+        cell.source
+    )
+    assert len(out.cells) == len(nb.cells) + 1  # the input is not modified
+    nbformat.validate(out)
+    # the instructor solution passes the hidden test; the student version drops it
+    _, errors = run_cells(out)
+    assert not errors
+    student = assign.student_notebook(out)
+    assert "square(-2)" not in json.dumps(student)
+
+
+@pytest.mark.parametrize(
+    ("hidden", "match"),
+    [
+        ({"ex-t-9-hidden": "x = 1"}, "exercise with check cells"),
+        ({"ex-t-1-check-1": "x = 1"}, "<label>-hidden"),
+    ],
+)
+def test_nbgrader_source_rejects_unknown_exercises(hidden, match):
+    with pytest.raises(ValueError, match=match):
+        assign.nbgrader_source(split_chapter(), hidden, name="ch.ipynb")
+    with pytest.raises(TypeError, match="nb must be"):
+        assign.nbgrader_source([], {})
+
+
+def test_nbgrader_source_rejects_a_duplicate_grade_id():
+    once = assign.nbgrader_source(split_chapter(), {"ex-t-1-hidden": "x = 1"})
+    with pytest.raises(ValueError, match="exists"):
+        assign.nbgrader_source(once, {"ex-t-1-hidden": "x = 1"})
+
+
+def test_write_nbgrader_sources(tmp_path, capsys):
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    write(split_chapter(), src / "ch.ipynb")
+    write(split_chapter(), src / "other.ipynb")
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "ch.py").write_text(HIDDEN_FILE)
+    written = assign.write_nbgrader_sources(src, tmp_path / "source" / "a1", hidden)
+    assert [p.name for p in written] == ["ch.ipynb", "other.ipynb"]
+    assert "cube(-1)" in written[0].read_text()
+    assert "HIDDEN" not in written[1].read_text()
+    with pytest.raises(ValueError, match="hidden_tests"):
+        assign.write_nbgrader_sources(src, tmp_path / "x", tmp_path / "missing")
+    out = tmp_path / "cli"
+    argv = ["--nbgrader", "--hidden-tests", str(hidden), str(src), str(out)]
+    assert assign.main(argv) == 0
+    assert "cube(-1)" in (out / "ch.ipynb").read_text()
+    assert capsys.readouterr().out.split() == [
+        str(out / "ch.ipynb"),
+        str(out / "other.ipynb"),
+    ]

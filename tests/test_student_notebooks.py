@@ -5,9 +5,11 @@
    hidden-test regions of the instructor notebook (``return out``, ``)``, an
    import) are public and not counted.
 2. The instructor notebooks have the exercise shape of ``CONTRIBUTING.md`` (at
-   least two exercises, each with a solution cell and an autograded check cell
-   carrying nbgrader metadata) and their stored outputs show the check cells
-   passing (``make test`` re-runs them through nbval).
+   least two exercises, each with a solution cell, optional written-answer cells
+   inside the solution gate, and one or more autograded check cells carrying
+   nbgrader metadata, with no hidden tests in them) and their stored outputs
+   show the check cells passing (``make test`` re-runs them through nbval).
+   The hidden tests in ``tests/hidden`` name existing exercises.
 3. The student notebooks run: every cell before the first solution cell runs
    without error; after it, a cell may fail only with ``NotImplementedError``
    (a stub), ``NameError`` (a name the missing solution should define) or
@@ -36,7 +38,7 @@ import yaml
 from _book import build_strict
 from nbclient import NotebookClient
 
-from mtlnotes.assign import student_notebook
+from mtlnotes.assign import read_hidden_tests, student_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -175,7 +177,7 @@ def test_instructor_exercises_have_the_coursework_shape(path):
         assert cells[end].source.lstrip().startswith("```{solution-end}"), where
         inside = [c for c in cells[gate + 1 : end] if c.cell_type == "code"]
         assert len(inside) == 1, f"{where}: one solution code cell inside the gate"
-        solution, check = inside[0], cells[end + 1]
+        solution = inside[0]
         assert nbgrader(solution) == {
             "solution": True,
             "grade": False,
@@ -190,20 +192,49 @@ def test_instructor_exercises_have_the_coursework_shape(path):
         assert (
             pairs and markers == ["### BEGIN SOLUTION", "### END SOLUTION"] * pairs
         ), f"{where}: solution cell needs ### BEGIN SOLUTION / ### END SOLUTION"
-        meta = dict(nbgrader(check))
-        assert check.cell_type == "code" and "assert" in check.source, where
-        assert meta.pop("points", 0) > 0, f"{where}: check cell needs points"
-        assert meta == {
-            "grade": True,
-            "solution": False,
-            "locked": True,
-            "grade_id": f"{label}-check",
-            "schema_version": 3,
-        }, f"{where}: check cell metadata"
-        for cell in (solution, check):  # the stored run passed its own checks
+        # everything else inside the gate is a written answer, which nbgrader
+        # replaces in its release: nothing of the solution reaches a student
+        for cell in cells[gate + 1 : end]:
+            if cell is solution:
+                continue
+            assert cell.cell_type == "markdown" and nbgrader(cell) == {
+                "solution": True,
+                "grade": True,
+                "locked": False,
+                "points": 1,
+                "grade_id": f"{label}-answer",
+                "schema_version": 3,
+            }, f"{where}: cell {cell.get('id')} inside the gate is not an answer cell"
+            assert not any(MARKER.match(line) for line in cell.source.split("\n"))
+        checks = []
+        for cell in cells[end + 1 :]:
+            if not re.fullmatch(
+                rf"{re.escape(label)}-check-\d+", nbgrader(cell).get("grade_id", "")
+            ):
+                break
+            checks.append(cell)
+        assert checks, f"{where}: no check cell {label}-check-1 after the gate"
+        for k, check in enumerate(checks, 1):
+            meta = dict(nbgrader(check))
+            assert check.cell_type == "code" and "assert" in check.source, where
+            assert not any(MARKER.match(line) for line in check.source.split("\n")), (
+                f"{where}: hidden tests belong in tests/hidden/{path.stem}.py"
+            )
+            assert meta.pop("points", 0) > 0, f"{where}: check cell needs points"
+            assert meta == {
+                "grade": True,
+                "solution": False,
+                "locked": True,
+                "grade_id": f"{label}-check-{k}",
+                "schema_version": 3,
+            }, f"{where}: check cell {k} metadata"
+        for cell in (solution, *checks):  # the stored run passed its own checks
             assert cell.execution_count is not None, f"{where}: not executed"
             errors = [o for o in cell.outputs if o.output_type == "error"]
             assert not errors, f"{where}: {errors[0].ename} in the stored outputs"
+            stderr = [o for o in cell.outputs if o.get("name") == "stderr"]
+            # nbgrader gives no points to a check cell that writes to stderr
+            assert cell is solution or not stderr, f"{where}: stderr in a check"
         labels.append(label)
     assert len(labels) >= 2, f"{path.name}: at least two exercises, found {labels}"
     assert len(set(labels)) == len(labels), f"{path.name}: duplicate labels"
@@ -271,7 +302,11 @@ def test_student_version_runs_until_the_first_exercise(path, workdir):
     assert not before, f"{path.name}: cells failed before the first exercise: {before}"
     assert set(errors.values()) <= ALLOWED_ERRORS, f"{path.name}: {errors}"
     assert "NotImplementedError" in errors.values()
-    checks = [i for i, cell in enumerate(nb.cells) if nbgrader(cell).get("grade")]
+    checks = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if nbgrader(cell).get("grade") and cell.cell_type == "code"
+    ]
     passing = [i for i in checks if i not in errors]
     assert not passing, f"{path.name}: check cells {passing} pass without a solution"
 
@@ -338,3 +373,22 @@ def test_student_book_builds(tmp_path, workdir):
     src = tmp_path / "src"
     write_student_book(src, workdir)
     build_strict(src, tmp_path / "out", timeout=600)
+
+
+@chapters
+def test_hidden_tests_are_kept_outside_the_chapter(path):
+    """The book and its downloadable notebooks must not show the hidden tests."""
+    text = path.read_text()
+    assert "HIDDEN TESTS" not in text, f"{path.name} holds hidden tests"
+    hidden = ROOT / "tests" / "hidden" / f"{path.stem}.py"
+    if hidden.is_file():
+        labels = {
+            exercise_label(c.source)
+            for c in instructor(path).cells
+            if c.cell_type == "markdown"
+        }
+        names = read_hidden_tests(hidden)
+        unknown = {n for n in names if n.removesuffix("-hidden") not in labels}
+        assert not unknown, (
+            f"{hidden.name}: hidden tests of unknown exercises {unknown}"
+        )
