@@ -35,7 +35,9 @@ def test_make_cnn_parameter_count_and_seed():
         assert sum(p.numel() for p in net.parameters()) == expected
         assert net(torch.zeros(3, 40)).shape == (3, 10)
     a, b = make_cnn(8, seed=1), make_cnn(8, seed=1)
-    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert all(
+        torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True)
+    )
     with pytest.raises(ValueError, match="channels"):
         make_cnn(0)
     with pytest.raises(ValueError, match="length"):
