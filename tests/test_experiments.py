@@ -149,8 +149,9 @@ def test_ci_configuration_reruns_end_to_end(stored, tmp_path, monkeypatch):
     errors are compared within 0.05 per task and the code length within 3%.
     """
     monkeypatch.setattr(exp, "plan", lambda scale: [exp.CI_CONFIG])
-    path = exp.run("book", jobs=1, out_dir=tmp_path)
-    new = json.loads(path.read_text())["ci"]
+    argv = ["subspace", "--scale", "book", "--jobs", "1", "--out", str(tmp_path)]
+    assert cli.main(argv) == 0
+    new = json.loads((tmp_path / "subspace_mnist1d_book.json").read_text())["ci"]
     old = stored["ci"]
     for key in ("setting", "family", "method", "k", "l", "K", "n_tasks", "m_train"):
         assert new[key] == old[key]
