@@ -159,3 +159,48 @@ def test_ci_configuration_reruns_end_to_end(stored, tmp_path, monkeypatch):
     assert np.allclose(new["fresh_err"], old["fresh_err"], atol=0.05)
     assert new["bits"] == pytest.approx(old["bits"], rel=0.03)
     assert new["occam"] == pytest.approx(old["occam"], abs=0.05)
+
+
+def test_full_plan_grids():
+    runs = exp.plan("full")
+    main = [c for c in runs if c.grid == "main"]
+    assert len(main) == 2 * (5 + 5) + 2 * (2 + 2)
+    assert {c.grid for c in runs} == {"main", "n_sweep", "levels", "models"} | {
+        "projector",
+        "ci",
+    }
+    assert all(c.n_tasks == 30 and c.m_train == 2000 for c in main)
+    assert all(c.m_fresh >= 10_000 for c in main)
+    mtl = next(c for c in main if c.method == "MTL" and (c.k, c.l) == (16, 128))
+    assert mtl.dim_per_task == 16 + 16 * 128 / 30
+
+
+def test_run_config_with_every_variant(tmp_path):
+    """Post-hoc and QAT variants, a 32-bit codebook and transfer on a tiny config."""
+    cfg = exp.RunConfig(
+        "mnist_like",
+        "labels",
+        "MTL",
+        4,
+        8,
+        n_tasks=2,
+        m_train=40,
+        m_fresh=30,
+        steps=3,
+        qat_steps=2,
+        levels=(4,),
+        posthoc=True,
+        precisions=(16, 32),
+        transfer=True,
+        grid="test",
+    )
+    exp.prepare_pools([cfg], progress=False)
+    res = exp.run_config(cfg)
+    kinds = [(v["qat"], v["precision"]) for v in res["variants"]]
+    assert kinds == [(False, 16), (True, 16), (True, 32)]
+    assert res["variants"][2]["bits"] - res["variants"][1]["bits"] == 4 * 16
+    t = res["transfer"]
+    assert t["bits"] >= 2 and len(t["train_err"]) == 1
+    rows = exp.rows_from_results([res])
+    assert [r["header_bits"] for r in rows] == [0, 0, 0]
+    assert exp.necessary_dim([res], "mnist_like", "labels", "MTL") is None
