@@ -32,7 +32,8 @@ never touched.  For each run we record
 A run that fails or is still going after ``KILL_AFTER_S`` is killed and retried
 once; ``attempts`` records how many runs a row took, and the failed run's log
 tail is kept.  Results are written after every notebook, so an interrupted run
-still leaves the rows measured so far.
+still leaves the rows measured so far.  Rows of notebooks a run does not measure
+are kept from the stored file (see ``previous_rows``).
 
 The memory target (1.5 GB) is checked against the larger of the two.
 """
@@ -258,13 +259,16 @@ def main(argv: list[str]) -> int:
         (ROOT / "notebooks").glob("*.ipynb")
     )
     no_switch: list[str] = []
-    if full:
-        no_switch = [str(p.relative_to(ROOT)) for p in paths if not has_full_switch(p)]
+    if full:  # every chapter without a switch, whichever chapters are measured
+        chapters = sorted((ROOT / "notebooks").glob("*.ipynb"))
+        no_switch = [
+            str(p.relative_to(ROOT)) for p in chapters if not has_full_switch(p)
+        ]
         paths = [p for p in paths if has_full_switch(p)]
     before = machine()
-    rows: list[dict] = []
+    rows = previous_rows(full, {str(p.relative_to(ROOT)) for p in paths})
     for path in paths:
-        row = measure(path, full)
+        row = measure(path, full) | {"utc": machine()["utc"]}
         rows.append(row)
         print(
             f"{row['notebook']}{' (FULL)' if full else ''}: {row['wall_s']:.1f} s wall,"
@@ -275,6 +279,20 @@ def main(argv: list[str]) -> int:
         )
         write(rows, before, full, no_switch)
     return 0 if all(r["ok"] for r in rows) else 1
+
+
+def previous_rows(full: bool, measuring: set[str]) -> list[dict]:
+    """Rows of the stored result file for notebooks this run does not measure.
+
+    Measuring a few chapters (``bench_notebooks.py [--full] notebooks/x.ipynb``)
+    thus updates their rows and keeps the others; each row carries the ``utc``
+    time it was measured at (rows from before that field have none).
+    """
+    path = RESULTS / f"{'notebooks_full' if full else 'notebooks'}.json"
+    if not path.exists():
+        return []
+    rows = json.loads(path.read_text()).get("rows", [])
+    return [r for r in rows if r["notebook"] not in measuring]
 
 
 def write(
