@@ -60,6 +60,16 @@ KILL_AFTER_FULL_S = 3600.0  # the same for the full version of a chapter
 FULL_SWITCH = re.compile(r"^FULL = False\b", re.M)
 ATTEMPTS = 2  # a failed or killed run is retried once (a kernel can hang under load)
 _PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
+# ``scripts/execute_notebooks.py`` with the per-cell timeout of a full run: under
+# load, one cell of a full chapter can take longer than the book's 300 s
+_FULL_RUNNER = f"""
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from execute_notebooks import execute
+seconds = execute(Path(sys.argv[2]), timeout={KILL_AFTER_FULL_S:.0f})
+print(f"{{sys.argv[2]}}: {{seconds:.1f}} s")
+"""
 
 
 def _children() -> dict[int, list[int]]:
@@ -147,6 +157,8 @@ def run_notebook(notebook: Path, full: bool = False) -> dict:
             str(ROOT / "scripts" / "execute_notebooks.py"),
             str(work / notebook.name),
         ]
+        if full:  # the same executor, with a per-cell timeout for long full runs
+            cmd[1:2] = ["-c", _FULL_RUNNER, str(ROOT / "scripts")]
         start = time.perf_counter()
         with log.open("w") as out:
             pid = os.posix_spawn(
