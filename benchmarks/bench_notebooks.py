@@ -1,8 +1,16 @@
 """Wall time and peak memory of executing each notebook in a fresh process.
 
-Usage: ``python benchmarks/bench_notebooks.py [notebooks/<chapter>.ipynb ...]``
+Usage: ``python benchmarks/bench_notebooks.py [--full] [notebooks/<chapter>.ipynb ...]``
 (default: every ``notebooks/*.ipynb``).  Writes ``benchmarks/results/notebooks.json``
-and ``notebooks.csv``.
+and ``notebooks.csv``; with ``--full``, ``notebooks_full.json`` and
+``notebooks_full.csv`` instead.
+
+``--full`` measures the *full* version of every chapter that has one: a chapter's
+switch is the code line ``FULL = False`` (``FULL_SWITCH``); the copy that is run has
+it set to ``True``, nothing else changed.  Chapters without a switch are listed
+under ``no_switch`` (their book version is their only version).  The cost a
+chapter's switch comment states is the ``cpu_s`` of this run: CPU time, because
+the machine is shared and wall time is inflated by other work.
 
 Each notebook is copied, with the rest of its directory, to a temporary directory
 (next to symbolic links to the rest of the repository, so that relative paths such
@@ -24,7 +32,8 @@ never touched.  For each run we record
 A run that fails or is still going after ``KILL_AFTER_S`` is killed and retried
 once; ``attempts`` records how many runs a row took, and the failed run's log
 tail is kept.  Results are written after every notebook, so an interrupted run
-still leaves the rows measured so far.
+still leaves the rows measured so far.  Rows of notebooks a run does not measure
+are kept from the stored file (see ``previous_rows``).
 
 The memory target (1.5 GB) is checked against the larger of the two.
 """
@@ -47,8 +56,20 @@ RESULTS = ROOT / "benchmarks" / "results"
 TIME_LIMIT_S = 60.0
 MEMORY_LIMIT_MB = 1500.0
 KILL_AFTER_S = 300.0  # a notebook still running then is killed and recorded
+KILL_AFTER_FULL_S = 3600.0  # the same for the full version of a chapter
+FULL_SWITCH = re.compile(r"^FULL = False\b", re.M)
 ATTEMPTS = 2  # a failed or killed run is retried once (a kernel can hang under load)
 _PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
+# ``scripts/execute_notebooks.py`` with the per-cell timeout of a full run: under
+# load, one cell of a full chapter can take longer than the book's 300 s
+_FULL_RUNNER = f"""
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from execute_notebooks import execute
+seconds = execute(Path(sys.argv[2]), timeout={KILL_AFTER_FULL_S:.0f})
+print(f"{{sys.argv[2]}}: {{seconds:.1f}} s")
+"""
 
 
 def _children() -> dict[int, list[int]]:
@@ -93,11 +114,40 @@ class _TreeSampler(threading.Thread):
             self.done.wait(self.period)
 
 
-def run_notebook(notebook: Path) -> dict:
-    """Execute a copy of ``notebook`` in a child process and measure it."""
+def has_full_switch(notebook: Path) -> bool:
+    """Whether a code cell of ``notebook`` holds the line ``FULL = False``."""
+    cells = json.loads(notebook.read_text())["cells"]
+    return any(
+        c["cell_type"] == "code" and FULL_SWITCH.search("".join(c["source"]))
+        for c in cells
+    )
+
+
+def switch_on(notebook: Path) -> int:
+    """Set ``FULL = True`` in the code cells of ``notebook`` (in place); count."""
+    nb = json.loads(notebook.read_text())
+    count = 0
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        new, k = FULL_SWITCH.subn("FULL = True", source)
+        if k:
+            cell["source"], count = new, count + k
+    notebook.write_text(json.dumps(nb, indent=1) + "\n")
+    return count
+
+
+def run_notebook(notebook: Path, full: bool = False) -> dict:
+    """Execute a copy of ``notebook`` in a child process and measure it.
+
+    With ``full``, the copy has its ``FULL = False`` switch set to ``True``.
+    """
     with tempfile.TemporaryDirectory(prefix="bench-nb-") as tmp:
         work = Path(tmp) / notebook.parent.name
         shutil.copytree(notebook.parent, work, ignore=shutil.ignore_patterns("_*"))
+        if full and switch_on(work / notebook.name) == 0:
+            raise ValueError(f"{notebook.name} has no line 'FULL = False'")
         for entry in ROOT.iterdir():  # the rest of the repository, by reference,
             if entry.name != notebook.parent.name:  # so relative paths resolve
                 (Path(tmp) / entry.name).symlink_to(entry)
@@ -107,6 +157,8 @@ def run_notebook(notebook: Path) -> dict:
             str(ROOT / "scripts" / "execute_notebooks.py"),
             str(work / notebook.name),
         ]
+        if full:  # the same executor, with a per-cell timeout for long full runs
+            cmd[1:2] = ["-c", _FULL_RUNNER, str(ROOT / "scripts")]
         start = time.perf_counter()
         with log.open("w") as out:
             pid = os.posix_spawn(
@@ -120,7 +172,9 @@ def run_notebook(notebook: Path) -> dict:
             )
             sampler = _TreeSampler(pid)
             sampler.start()
-            status, usage = _wait(pid, start)
+            status, usage = _wait(
+                pid, start, KILL_AFTER_FULL_S if full else KILL_AFTER_S
+            )
             sampler.done.set()
             sampler.join()
         wall = time.perf_counter() - start
@@ -129,6 +183,7 @@ def run_notebook(notebook: Path) -> dict:
     peak = usage.ru_maxrss / 1024 if usage else float("nan")
     row = {
         "notebook": str(notebook.relative_to(ROOT)),
+        "variant": "full" if full else "book",
         "ok": status == 0,
         "wall_s": round(wall, 2),
         "exec_s": round(float(match.group(1)), 2) if match else None,
@@ -143,13 +198,15 @@ def run_notebook(notebook: Path) -> dict:
     return row
 
 
-def _wait(pid: int, start: float) -> tuple[int, os.struct_rusage | None]:
-    """Wait for ``pid`` (killing its group after ``KILL_AFTER_S``); exit status."""
+def _wait(
+    pid: int, start: float, kill_after: float = KILL_AFTER_S
+) -> tuple[int, os.struct_rusage | None]:
+    """Wait for ``pid`` (killing its tree after ``kill_after`` s); exit status."""
     while True:
         done, status, usage = os.wait4(pid, os.WNOHANG)
         if done:
             return os.waitstatus_to_exitcode(status), usage
-        if time.perf_counter() - start > KILL_AFTER_S:
+        if time.perf_counter() - start > kill_after:
             for child in _descendants(pid):
                 _kill(child)
             _kill(pid)
@@ -193,11 +250,11 @@ def machine() -> dict:
     }
 
 
-def measure(path: Path) -> dict:
+def measure(path: Path, full: bool = False) -> dict:
     """``run_notebook``, retried once after a failure."""
     failures: list[str] = []
     for attempt in range(1, ATTEMPTS + 1):
-        row = run_notebook(path)
+        row = run_notebook(path, full)
         if row["ok"]:
             break
         print(f"{row['notebook']}: attempt {attempt} failed", flush=True)
@@ -209,37 +266,65 @@ def measure(path: Path) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(a).resolve() for a in argv] or sorted(
+    full = "--full" in argv
+    paths = [Path(a).resolve() for a in argv if a != "--full"] or sorted(
         (ROOT / "notebooks").glob("*.ipynb")
     )
+    no_switch: list[str] = []
+    if full:  # every chapter without a switch, whichever chapters are measured
+        chapters = sorted((ROOT / "notebooks").glob("*.ipynb"))
+        no_switch = [
+            str(p.relative_to(ROOT)) for p in chapters if not has_full_switch(p)
+        ]
+        paths = [p for p in paths if has_full_switch(p)]
     before = machine()
-    rows: list[dict] = []
+    rows = previous_rows(full, {str(p.relative_to(ROOT)) for p in paths})
     for path in paths:
-        row = measure(path)
+        row = measure(path, full) | {"utc": machine()["utc"]}
         rows.append(row)
         print(
-            f"{row['notebook']}: {row['wall_s']:.1f} s, "
+            f"{row['notebook']}{' (FULL)' if full else ''}: {row['wall_s']:.1f} s wall,"
+            f" {row['cpu_s']} s CPU, "
             f"{max(row['peak_rss_mb'], row['peak_tree_rss_mb']):.0f} MB"
             + ("" if row["ok"] else "  FAILED"),
             flush=True,
         )
-        write(rows, before)
+        write(rows, before, full, no_switch)
     return 0 if all(r["ok"] for r in rows) else 1
 
 
-def write(rows: list[dict], before: dict) -> None:
-    """Write the rows measured so far to ``notebooks.json`` and ``.csv``."""
+def previous_rows(full: bool, measuring: set[str]) -> list[dict]:
+    """Rows of the stored result file for notebooks this run does not measure.
+
+    Measuring a few chapters (``bench_notebooks.py [--full] notebooks/x.ipynb``)
+    thus updates their rows and keeps the others; each row carries the ``utc``
+    time it was measured at (rows from before that field have none).
+    """
+    path = RESULTS / f"{'notebooks_full' if full else 'notebooks'}.json"
+    if not path.exists():
+        return []
+    rows = json.loads(path.read_text()).get("rows", [])
+    return [r for r in rows if r["notebook"] not in measuring]
+
+
+def write(
+    rows: list[dict], before: dict, full: bool = False, no_switch: list[str] = ()
+) -> None:
+    """Write the rows measured so far to ``notebooks[_full].json`` and ``.csv``."""
     RESULTS.mkdir(parents=True, exist_ok=True)
+    name = "notebooks_full" if full else "notebooks"
     report = {
-        "benchmark": "notebooks",
+        "benchmark": name,
         "targets": {"wall_s": TIME_LIMIT_S, "peak_rss_mb": MEMORY_LIMIT_MB},
         "machine_before": before,
         "machine_after": machine(),
         "rows": rows,
     }
-    (RESULTS / "notebooks.json").write_text(json.dumps(report, indent=1) + "\n")
+    if full:
+        report["no_switch"] = list(no_switch)
+    (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=1) + "\n")
     fields = [k for k in rows[0] if k not in ("error", "earlier_failure")]
-    with (RESULTS / "notebooks.csv").open("w", newline="") as fh:
+    with (RESULTS / f"{name}.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)

@@ -8,8 +8,9 @@ whose script or required module is missing is skipped, and the skip is recorded.
 ``benchmarks/results/suite.json`` records, for every benchmark, its status
 (``ok`` / ``skipped`` / ``failed``), the reason, its duration, and the machine;
 ``total_s`` is the wall time of the timed benchmarks, held to the 5-minute budget.
-The reliability summary (``bench_reliability.py``, not a timing) runs after them,
-outside the budget.
+The reliability summary (``bench_reliability.py``, not a timing) and the full
+version of every chapter that has a ``FULL`` switch (``bench_notebooks.py --full``,
+minutes of CPU time) run after them, outside the budget.
 Finally ``book/performance.ipynb``, which only *reads* the stored results, is
 re-executed so that its committed outputs match them (nbval checks them).
 """
@@ -26,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_notebooks import RESULTS, ROOT, machine
 
-# name, script, modules it needs, result file
+# name, script (and its arguments), modules it needs, result file
 BENCHMARKS = [
     ("kl_inversion", "bench_kl.py", ["mtlnotes.kl"], "kl_inversion.json"),
     ("mgf", "bench_mgf.py", ["mtlnotes.mgf"], "mgf.json"),
@@ -36,6 +37,12 @@ BENCHMARKS = [
 # summaries that are not timings: run after the timed suite, outside its budget
 REPORTS = [
     ("reliability", "bench_reliability.py", ["pytest"], "reliability.json"),
+    (
+        "notebooks_full",
+        "bench_notebooks.py --full",
+        ["nbclient"],
+        "notebooks_full.json",
+    ),
 ]
 SUITE_BUDGET_S = 300.0
 TIMEOUT_S = 3600.0  # per benchmark script
@@ -58,8 +65,11 @@ def missing_requirement(script: Path, modules: list[str]) -> str | None:
 
 def run_one(name: str, script: str, modules: list[str], result: str) -> dict:
     """Run one benchmark script; return its suite record."""
+    script, *args = script.split()
     path = ROOT / "benchmarks" / script
     record = {"name": name, "script": f"benchmarks/{script}", "result": result}
+    if args:
+        record["args"] = args
     reason = missing_requirement(path, modules)
     if reason:
         print(f"[{name}] skipped: {reason}")
@@ -68,7 +78,7 @@ def run_one(name: str, script: str, modules: list[str], result: str) -> dict:
     start = time.perf_counter()
     try:
         proc = subprocess.run(
-            [sys.executable, str(path)],
+            [sys.executable, str(path), *args],
             cwd=ROOT,
             capture_output=True,
             text=True,
