@@ -205,7 +205,8 @@ value="{start}" aria-label="{name}" style="width: 60%; vertical-align: middle">
   var box = document.getElementById("{uid}");
   var labels = JSON.parse(box.dataset.labels);
   function setup() {{
-    var scope = box.closest(".cell_output, .jp-OutputArea, .output") || document;
+    var scope = box.closest(".cell_output") || box.closest(".jp-OutputArea") ||
+      box.closest(".output") || document;
     var all = Array.prototype.slice.call(scope.querySelectorAll("img"));
     var frames = all.filter(function (img) {{
       return box.compareDocumentPosition(img) & Node.DOCUMENT_POSITION_FOLLOWING;
