@@ -66,7 +66,9 @@ INSPECT = r"""(() => {
   const raw = [];
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     if (n.parentElement && n.parentElement.closest(skip)) continue;
-    if (/\\\(|\\\[|\$\$|\\begin\{/.test(n.textContent)) raw.push(n.textContent.slice(0, 80));
+    if (/\\\(|\\\[|\$\$|\\begin\{/.test(n.textContent)) {
+      raw.push(n.textContent.slice(0, 80));
+    }
   }
   const images = Array.from(document.images);
   const broken = images.filter(img => !img.complete || img.naturalWidth === 0)
@@ -76,7 +78,8 @@ INSPECT = r"""(() => {
     getComputedStyle(el).visibility !== "hidden";
   const openSolutions = solutions.filter(sol =>
     !sol.classList.contains("dropdown") ||
-    Array.from(sol.children).some(c => !c.matches(".admonition-title, button") && visible(c))
+    Array.from(sol.children)
+      .some(c => !c.matches(".admonition-title, button") && visible(c))
   ).map(sol => sol.id);
   const links = Array.from(document.querySelectorAll("a[href]")).map(a => a.href);
   return {
