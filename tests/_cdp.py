@@ -23,6 +23,8 @@ from typing import Any
 import websocket
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
+# generous: on a shared, loaded machine a long chapter can take a minute to load
+TIMEOUT = 300.0
 
 
 def find_chromium() -> str | None:
@@ -74,11 +76,11 @@ class Browser:
             args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         port = self._wait_for_port(profile / "DevToolsActivePort")
-        self.ws = websocket.create_connection(self._page_socket(port), timeout=60)
+        self.ws = websocket.create_connection(self._page_socket(port), timeout=TIMEOUT)
         self._ids = itertools.count(1)
         self.events: list[dict[str, Any]] = []
 
-    def _wait_for_port(self, marker: Path, timeout: float = 60) -> int:
+    def _wait_for_port(self, marker: Path, timeout: float = TIMEOUT) -> int:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -94,7 +96,7 @@ class Browser:
             targets = json.load(reply)
         return next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"]
 
-    def send(self, method: str, timeout: float = 60, **params: Any) -> dict:
+    def send(self, method: str, timeout: float = TIMEOUT, **params: Any) -> dict:
         """Send one command and return its result (events seen meanwhile are kept)."""
         ident = next(self._ids)
         self.ws.send(json.dumps({"id": ident, "method": method, "params": params}))
@@ -109,20 +111,31 @@ class Browser:
                 self.events.append(message)
         raise TimeoutError(method)
 
-    def wait_for_event(self, method: str, timeout: float = 60) -> dict:
-        """Wait until an event named ``method`` arrives; return it."""
+    def wait_for_event(
+        self, method: str, timeout: float = TIMEOUT, *, since: int = 0
+    ) -> dict:
+        """Return the first event named ``method`` among those recorded from index
+        ``since`` on (it may have arrived while a command was awaited), else wait
+        for it."""
+        for message in self.events[since:]:
+            if message["method"] == method:
+                return message
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.ws.settimeout(max(0.1, deadline - time.monotonic()))
-            message = json.loads(self.ws.recv())
-            if "method" in message:
-                self.events.append(message)
-                if message["method"] == method:
-                    self.ws.settimeout(60)
-                    return message
-        raise TimeoutError(method)
+        try:
+            while time.monotonic() < deadline:
+                self.ws.settimeout(max(0.1, deadline - time.monotonic()))
+                message = json.loads(self.ws.recv())
+                if "method" in message:
+                    self.events.append(message)
+                    if message["method"] == method:
+                        return message
+        except websocket.WebSocketTimeoutException:
+            pass
+        finally:
+            self.ws.settimeout(TIMEOUT)
+        raise TimeoutError(f"no {method} event within {timeout} s")
 
-    def evaluate(self, expression: str, timeout: float = 60) -> Any:
+    def evaluate(self, expression: str, timeout: float = TIMEOUT) -> Any:
         """Evaluate JavaScript in the page (awaiting a promise); return its value."""
         result = self.send(
             "Runtime.evaluate",

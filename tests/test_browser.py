@@ -151,7 +151,7 @@ def visit(chrome: Browser, url: str) -> list[dict]:
     """Load ``url``, wait for MathJax; return the DevTools events of this visit."""
     start = len(chrome.events)
     chrome.send("Page.navigate", url=url)
-    chrome.wait_for_event("Page.loadEventFired")
+    chrome.wait_for_event("Page.loadEventFired", since=start)
     chrome.evaluate(SETTLE)
     return chrome.events[start:]
 
