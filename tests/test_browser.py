@@ -276,6 +276,8 @@ def test_static_slider_switches_frames(book_html, server, browser):
     assert state["frames"] == 17
     assert state["before"] == [8]  # log10 κ = 2.00 is shown first, alone
     assert state["after"] == [0] and state["label"] == "0.00"
+    browser.evaluate("document.querySelector('.mtl-slider').scrollIntoView(), true")
+    browser.screenshot(SCREENSHOTS / "slider__gd_contraction.png")
 
 
 def test_search_works_offline(book_html, server, browser):
