@@ -152,7 +152,15 @@ def visit(chrome: Browser, url: str) -> list[dict]:
     start = len(chrome.events)
     chrome.send("Page.navigate", url=url)
     chrome.wait_for_event("Page.loadEventFired", since=start)
-    chrome.evaluate(SETTLE)
+    for _ in range(3):  # index.html redirects (meta refresh): follow it
+        mark = len(chrome.events)
+        try:
+            chrome.evaluate(SETTLE)
+            break
+        except RuntimeError as err:
+            if "navigated" not in str(err):
+                raise
+            chrome.wait_for_event("Page.loadEventFired", since=mark)
     return chrome.events[start:]
 
 
