@@ -12,6 +12,9 @@ Workload: ``10^6`` pairs ``(q, c)`` with ``q ~ U(0, 1)`` and ``c ~ Exp(0.05)``
   NumPy scalar ``kl`` would be several times slower), for the first ``n_scalar``
   pairs (default 5000); its time is extrapolated linearly to ``10^6``.
 
+The baseline and the workload live in :mod:`mtlnotes.baselines`, shared with the
+chapter on Occam and fast-rate kl bounds.
+
 Times are the best of several runs (the ``timeit`` convention: the minimum is the
 least disturbed by other load); both wall-clock and CPU (``process_time``) times
 are recorded, since on a loaded machine the CPU time is the steadier of the two.
@@ -21,46 +24,21 @@ The two answers are compared on the scalar subset (largest absolute difference).
 from __future__ import annotations
 
 import json
-import math
 import statistics
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import brentq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_notebooks import RESULTS, machine
 
+from mtlnotes.baselines import kl_inv_upper_brentq
+from mtlnotes.baselines import kl_inversion_workload as workload
 from mtlnotes.kl import kl_inv_upper
 
 N_VECTOR = 1_000_000
-SEED = 20251124
-
-
-def kl_scalar(q: float, p: float) -> float:
-    """kl(q‖p) on Python floats (0 ln 0 = 0)."""
-    out = q * math.log(q / p) if q > 0 else 0.0
-    if q < 1:
-        out += (1 - q) * math.log((1 - q) / (1 - p))
-    return out
-
-
-def kl_inv_upper_brentq(q: float, c: float) -> float:
-    """Scalar upper kl inverse by Brent's method (the baseline)."""
-    end = 1.0 - 1e-15
-    if c == 0 or q >= end:
-        return max(q, end) if c > 0 else q
-    if kl_scalar(q, end) <= c:
-        return 1.0
-    return brentq(lambda p: kl_scalar(q, p) - c, q, end, xtol=1e-14)
-
-
-def workload(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The benchmark's ``(q, c)`` pairs."""
-    rng = np.random.default_rng(SEED)
-    return rng.uniform(size=n), rng.exponential(0.05, size=n)
 
 
 def best_of(func, repeats: int) -> tuple[list[float], list[float]]:

@@ -1,14 +1,13 @@
-"""The whole book builds with Sphinx warnings as errors (`-W -n --keep-going`)."""
+"""The whole book builds with Sphinx warnings as errors (`-W -n --keep-going`).
 
-import shutil
+The build itself is the session fixture ``book_html`` (``tests/conftest.py``),
+shared with the offline and browser tests; ``build_strict`` fails it on any
+warning.
+"""
 
-import pytest
-from _book import JUPYTER_BOOK, ROOT, build_strict
+from _book import ROOT
 
 
-@pytest.mark.skipif(not JUPYTER_BOOK.exists(), reason="jupyter-book not installed")
-def test_book_builds_without_warnings(tmp_path):
-    html = build_strict(ROOT, tmp_path)
+def test_book_builds_without_warnings(book_html):
     for chapter in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        assert (html / "notebooks" / f"{chapter.stem}.html").exists(), chapter.name
-    shutil.rmtree(tmp_path / "_build" / ".doctrees", ignore_errors=True)
+        assert (book_html / "notebooks" / f"{chapter.stem}.html").exists(), chapter.name

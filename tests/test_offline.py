@@ -17,37 +17,14 @@ from __future__ import annotations
 
 import filecmp
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from _book import JUPYTER_BOOK, ROOT, build_strict
+from _book import ROOT, build_strict, offline_wrap, unshare_prefix
 
-UNSHARE = shutil.which("unshare")
-# bring the loopback up (where `ip` exists), then run the command
-_LO_UP = 'command -v ip >/dev/null && ip link set lo up; exec "$@"'
-
-
-def _unshare_prefix() -> list[str] | None:
-    """``unshare -n`` (as root), else ``unshare -rn`` (an unprivileged user
-    namespace mapped to root), whichever works here; ``None`` if neither does."""
-    if UNSHARE is None:
-        return None
-    for flags in ("-n", "-rn"):
-        try:
-            done = subprocess.run(
-                [UNSHARE, flags, "true"], capture_output=True, timeout=30, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if done.returncode == 0:
-            return [UNSHARE, flags]
-    return None
-
-
-PREFIX = _unshare_prefix()
+PREFIX = unshare_prefix()
 pytestmark = pytest.mark.skipif(
     PREFIX is None, reason="unshare -n unavailable or not permitted here"
 )
@@ -56,7 +33,7 @@ pytestmark = pytest.mark.skipif(
 def offline(cmd: list[str], timeout: float) -> subprocess.CompletedProcess:
     """Run ``cmd`` in a new network namespace (loopback only)."""
     return subprocess.run(
-        [*PREFIX, "sh", "-c", _LO_UP, "sh", *cmd],
+        [*offline_wrap(PREFIX), *cmd],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -67,14 +44,13 @@ def offline(cmd: list[str], timeout: float) -> subprocess.CompletedProcess:
 
 def build_book(out: Path) -> Path:
     """Build the whole book offline into ``out``; return the HTML directory."""
-    return build_strict(ROOT, out, wrap=[*PREFIX, "sh", "-c", _LO_UP, "sh"])
+    return build_strict(ROOT, out, wrap=offline_wrap(PREFIX))
 
 
 @pytest.fixture(scope="module")
-def offline_html(tmp_path_factory) -> Path:
-    if not JUPYTER_BOOK.exists():
-        pytest.skip("jupyter-book not installed")
-    return build_book(tmp_path_factory.mktemp("offline-a"))
+def offline_html(book_html) -> Path:
+    """The session's book build: made offline, since PREFIX exists here."""
+    return book_html
 
 
 def test_namespace_has_no_network():
