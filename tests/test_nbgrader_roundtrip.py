@@ -58,9 +58,8 @@ def meta(cell) -> dict:
 def run(*args: str, cwd: Path) -> str:
     """Run a command with the package and its chapters' imports on the path."""
     env = dict(os.environ)
-    # the repository (mtlnotes) and, until the chapters stop importing from it,
-    # benchmarks/ (compression_bounds imports its brentq baseline from there)
-    paths = [str(ROOT), str(ROOT / "benchmarks"), env.get("PYTHONPATH", "")]
+    # the repository (mtlnotes); chapters import nothing else from the checkout
+    paths = [str(ROOT), env.get("PYTHONPATH", "")]
     env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     # nbgrader runs the `alembic` script of its environment (not activated in make)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])

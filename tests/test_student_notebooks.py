@@ -276,7 +276,7 @@ def executed_student(path: Path, workdir: Path) -> tuple[nbformat.NotebookNode, 
 def workdir() -> Path:
     """Where the student notebooks run: ``notebooks/``, which sits where ``make
     student`` puts ``student/``, one level below the repository root, so relative
-    paths in a chapter (``../benchmarks``) resolve the same way."""
+    paths in a chapter (e.g. ``../results``) resolve the same way."""
     return ROOT / "notebooks"
 
 
