@@ -3,7 +3,8 @@
 The table ``SPECS`` gives, for each public function, a *valid* call (checked to run
 and return finite numbers) and, for each argument, the kinds of bad value to try:
 NaN, inf, a string, ``None``, a negative number, a probability above 1, a float
-where an integer is needed, an array of the wrong shape.  Each bad call must raise
+where an integer is needed, an array of the wrong shape, 1e308 where the size of a
+value overflows float64 or int64, an empty list.  Each bad call must raise
 ``ValueError`` or ``TypeError`` whose message names the argument (never return NaN
 silently, never hang: every test here runs under a ``SIGALRM`` timeout).
 ``CUSTOM`` adds cases the generic probes cannot express (mismatched shapes, bad
@@ -12,6 +13,12 @@ public function without an entry here fail the suite.
 
 Known failures are marked ``xfail(strict=True)`` in ``REPORTED``: when the module
 is fixed the case passes, the strict xfail fails, and the mark must be removed.
+
+``test_fuzz_every_argument`` replaces each argument of each valid call in turn by
+NaN, ±inf, 0, -1, 1e308, a string, ``None`` and ``[]``: the call may return or raise
+``ValueError``/``TypeError``, nothing else (no other exception, no RuntimeWarning).
+``test_overflowing_scale_is_rejected`` and ``test_integer_arguments_reject_1e308``
+pin the overflow cases the fuzz found.
 
 ``test_extremes_*`` check that the numerics stay finite at the edges the book uses:
 ``q ∈ {0, 1}``, ``μ → 0``, ``mn = 10⁶`` and ``κ = 10¹²``.
