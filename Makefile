@@ -12,14 +12,16 @@ NBVAL_OPTS := --nbval --nbval-current-env --nbval-cell-timeout=300 \
               --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
 # Kernel choices the committed outputs must not depend on (CONTRIBUTING.md, "What is
 # compared exactly"): OpenBLAS picks a kernel per CPU, torch an ATen vector width, and
-# both split work over threads.  "DEFAULT=1" is a no-op (whatever this machine picks).
-# `make test` adds the second setting; `make portability` runs them all.
+# both split work over threads.  "DEFAULT=1" is a no-op (whatever this machine picks);
+# a comma joins variables set together.  `make test` adds the second setting;
+# `make portability` runs them all.
 SECOND_KERNELS := OPENBLAS_CORETYPE=Sandybridge ATEN_CPU_CAPABILITY=default
 KERNEL_MATRIX  := DEFAULT=1 \
                   OPENBLAS_CORETYPE=Haswell OPENBLAS_CORETYPE=SkylakeX \
                   OPENBLAS_CORETYPE=Sandybridge \
                   ATEN_CPU_CAPABILITY=default ATEN_CPU_CAPABILITY=avx2 \
-                  OMP_NUM_THREADS=1 OMP_NUM_THREADS=2
+                  OMP_NUM_THREADS=1 OMP_NUM_THREADS=2 \
+                  OPENBLAS_CORETYPE=Sandybridge,ATEN_CPU_CAPABILITY=default
 
 .PHONY: book test lint unit nbval nbval-second-kernels portability student bench \
         clean help
@@ -68,10 +70,10 @@ test: lint unit nbval nbval-second-kernels
 # thread counts together.
 portability: $(STAMP)
 	@mkdir -p _build/portability; status=0; for setting in $(KERNEL_MATRIX); do \
-	  log=_build/portability/$$setting; \
-	  env $$setting $(BIN)/python -m pytest tests -q -p no:cacheprovider \
+	  log=_build/portability/$$setting; vars=$$(echo $$setting | tr , ' '); \
+	  env $$vars $(BIN)/python -m pytest tests -q -p no:cacheprovider \
 	    > $$log.unit 2>&1 || status=1; \
-	  env $$setting $(BIN)/python -m pytest $(NBVAL_OPTS) -q \
+	  env $$vars $(BIN)/python -m pytest $(NBVAL_OPTS) -q \
 	    $(if $(NB),$(NB),$(NOTEBOOKS)) > $$log.nbval 2>&1 || status=1; \
 	  echo "$$setting: unit $$(tail -n 1 $$log.unit) | nbval $$(tail -n 1 $$log.nbval)"; \
 	done; \

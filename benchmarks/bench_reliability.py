@@ -4,8 +4,9 @@ Usage: ``python benchmarks/bench_reliability.py``.  Runs the test module once
 (JUnit XML report) and writes ``benchmarks/results/reliability.json``: per
 ``mtlnotes`` module, how many public functions and bad-input cases the table
 holds, how many cases pass, and how many are *reported* failures (strict expected
-failures, listed in the test module with what happens); plus the outcome of each
-extremes test.  Not a timing: the appendix page shows it next to the timings.
+failures, listed in the test module with what happens); how many arguments the
+whole-API fuzz probes and how many of them fail; plus the outcome of each extremes
+test.  Not a timing: the appendix page shows it next to the timings.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def main() -> int:
             "reported": 0,
             "failed": 0,
             "skipped": 0,
+            "fuzz_arguments": 0,
+            "fuzz_failed": 0,
         }
     )
     extremes, totals = [], defaultdict(int)
@@ -79,6 +82,14 @@ def main() -> int:
             row["functions"].add(match.group(2))
             row["cases"] += 1
             row[result] += 1
+        elif match := re.match(
+            r"test_(fuzz_every_argument|overflowing_scale_is_rejected)\[(\w+)\.", name
+        ):
+            # fuzz: one case per argument, nine values each (NaN, +-inf, 0, -1,
+            # 1e308, a string, None, []); overflow: 1e308 for a scale argument
+            row = by_module[match.group(2)]
+            row["fuzz_arguments"] += 1
+            row["fuzz_failed"] += result == "failed"
         elif name.startswith("test_extremes_"):
             extremes.append({"test": name, "outcome": result})
     modules = [

@@ -173,6 +173,9 @@ def guard_overflow(*names: str) -> Callable[[F], F]:
     ``np.errstate`` (an inner ``errstate`` wins).
     """
 
+    if not names or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"names must be one or more argument names, got {names!r}")
+
     def decorate(func: F) -> F:
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:

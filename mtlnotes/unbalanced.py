@@ -60,7 +60,8 @@ def check_sizes(sizes: ArrayLike, name: str = "sizes") -> NDArray[np.int64]:
     Raises
     ------
     ValueError
-        If ``sizes`` is empty, not 1-D, not integral, or has an entry ``< 1``.
+        If ``sizes`` is empty, not 1-D, not integral, or has an entry outside
+        ``[1, 2**53]``.
     """
     arr = np.asarray(sizes)
     if arr.ndim != 1 or arr.size == 0:
@@ -72,6 +73,8 @@ def check_sizes(sizes: ArrayLike, name: str = "sizes") -> NDArray[np.int64]:
     integral = np.all(np.isfinite(flt)) and np.all(flt == np.round(flt))
     if arr.dtype == bool or not integral or np.any(flt < 1):
         raise ValueError(f"{name} must be integers >= 1")
+    if np.any(flt > 2.0**53):  # beyond, float64 no longer holds every integer
+        raise ValueError(f"{name} must be integers in [1, 2**53]")
     return flt.astype(np.int64)
 
 

@@ -340,3 +340,35 @@ def test_headline_metrics(problem):
     assert h["penalty_ratio"] == pytest.approx(ratio, rel=1e-12) and ratio > 0
     with pytest.raises(TypeError, match="result"):
         adaptive.headline_metrics("abc")
+
+
+def test_sweep_readings_matches_direct_runs():
+    priors = {"ERM": (None, 0.0), "fixed": (None, 0.5)}
+    kw = {"d": 6, "r": 2, "rank": 3, "sigma": 0.5, "T": 3, "n": 10}
+    out = adaptive.sweep_readings(
+        [10.0, 1000.0], priors, n_finetune=4, n_runs=20, seed=5, **kw
+    )
+    assert set(out) == {
+        (10.0, "ERM"),
+        (10.0, "fixed"),
+        (1000.0, "ERM"),
+        (1000.0, "fixed"),
+    }
+    problem = adaptive.make_environments(
+        6, 2, np.random.default_rng(5), rank=3, floor=1e-3, sigma=0.5
+    )
+    res = adaptive.run_pipeline(
+        problem,
+        T=3,
+        n=10,
+        n_finetune=4,
+        n_runs=20,
+        kappa_target=None,
+        lam_floor=0.5,
+        rng=np.random.default_rng(6),
+    )
+    assert out[1000.0, "fixed"] == adaptive.headline_metrics(res)
+    # ERM's risk grows with kappa(Sigma) (common random numbers)
+    assert out[1000.0, "ERM"]["train_er"] > out[10.0, "ERM"]["train_er"]
+    with pytest.raises(ValueError, match="kappas"):
+        adaptive.sweep_readings([5.0], priors, n_finetune=4, n_runs=20, seed=5, **kw)

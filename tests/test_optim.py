@@ -145,3 +145,14 @@ def test_bad_arguments_raise():
         optim.iterations_to_tolerance(2.0, 1.5)
     with pytest.raises(ValueError, match="H must be positive semidefinite"):
         optim.condition_number(np.diag([1.0, -1.0]))
+
+
+def test_iterations_to_tolerance_rejects_counts_beyond_int64():
+    from mtlnotes.optim import iterations_to_tolerance
+
+    kappa_max = 2.0**64 / np.log(1e6)
+    # just below the documented bound the count still fits in int64
+    assert 0 < iterations_to_tolerance(kappa_max / 2, 1e-6) < 2**63
+    for kappa in (kappa_max, 1e308):  # at the bound the count reaches 2**63
+        with pytest.raises(ValueError, match=r"kappa must lie in \[1, 1.34e\+18\]"):
+            iterations_to_tolerance(kappa, 1e-6)

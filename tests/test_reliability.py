@@ -3,7 +3,8 @@
 The table ``SPECS`` gives, for each public function, a *valid* call (checked to run
 and return finite numbers) and, for each argument, the kinds of bad value to try:
 NaN, inf, a string, ``None``, a negative number, a probability above 1, a float
-where an integer is needed, an array of the wrong shape.  Each bad call must raise
+where an integer is needed, an array of the wrong shape, 1e308 where the size of a
+value overflows float64 or int64, an empty list.  Each bad call must raise
 ``ValueError`` or ``TypeError`` whose message names the argument (never return NaN
 silently, never hang: every test here runs under a ``SIGALRM`` timeout).
 ``CUSTOM`` adds cases the generic probes cannot express (mismatched shapes, bad
@@ -12,6 +13,12 @@ public function without an entry here fail the suite.
 
 Known failures are marked ``xfail(strict=True)`` in ``REPORTED``: when the module
 is fixed the case passes, the strict xfail fails, and the mark must be removed.
+
+``test_fuzz_every_argument`` replaces each argument of each valid call in turn by
+NaN, ±inf, 0, -1, 1e308, a string, ``None`` and ``[]``: the call may return or raise
+``ValueError``/``TypeError``, nothing else (no other exception, no RuntimeWarning).
+``test_overflowing_scale_is_rejected`` and ``test_integer_arguments_reject_1e308``
+pin the overflow cases the fuzz found.
 
 ``test_extremes_*`` check that the numerics stay finite at the edges the book uses:
 ``q ∈ {0, 1}``, ``μ → 0``, ``mn = 10⁶`` and ``κ = 10¹²``.
@@ -26,6 +33,7 @@ import math
 import pkgutil
 import re
 import signal
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -57,7 +65,8 @@ def public_functions() -> dict[str, Callable]:
     """``"module.name" -> object`` for every public callable of every module.
 
     Public means listed in ``__all__`` (or, without ``__all__``, a callable defined
-    in the module whose name has no leading underscore).  Plain record types
+    in the module whose name has no leading underscore).  Error types and plain record
+    types
     (dataclasses and named tuples) hold data only and are left out.
     """
     found = {}
@@ -80,7 +89,9 @@ def public_functions() -> dict[str, Callable]:
             if not callable(obj):  # a constant
                 continue
             if inspect.isclass(obj) and (
-                dataclasses.is_dataclass(obj) or hasattr(obj, "_fields")
+                dataclasses.is_dataclass(obj)
+                or hasattr(obj, "_fields")
+                or issubclass(obj, BaseException)  # an error type, not a function
             ):
                 continue
             found[f"{info.name}.{name}"] = obj
@@ -803,6 +814,29 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
         lambda: {"result": adaptive_result()},
         {"result": ("str", "none")},
     ),
+    "adaptive.sweep_readings": (
+        lambda: {
+            "kappas": [10.0],
+            "priors": {"ERM": (None, 0.0)},
+            "d": 3,
+            "r": 2,
+            "rank": 3,
+            "sigma": 0.5,
+            "T": 2,
+            "n": 6,
+            "n_finetune": 4,
+            "n_runs": 2,
+            "seed": 0,
+        },
+        {
+            "kappas": ("nan", "inf", "str", "neg"),
+            "priors": ("str", "none"),
+            "d": (*INT, "zero"),
+            "sigma": (*POS, "zero"),
+            "n_runs": (*INT, "zero"),
+            "seed": INT,
+        },
+    ),
     "adaptive.fit_representation": (
         lambda: {"theta_hat": rng().normal(size=(5, 3)), "r": 2},
         {"theta_hat": ARR, "r": (*INT, "zero")},
@@ -1056,6 +1090,13 @@ def _assign_dirs(tmp: Any) -> dict:
 # message must contain); SystemExit stands for "returns exit status 2 and names it
 # on stderr" (the command line)
 CUSTOM: list[tuple[str, str, Callable[[Any], dict], type | tuple, str]] = [
+    (
+        "_validate.guard_overflow-no-names",
+        "_validate.guard_overflow",
+        lambda t: {},
+        ValueError,
+        "names",
+    ),
     (
         "optim.gd_quadratic-H-not-psd",
         "optim.gd_quadratic",
@@ -1437,6 +1478,124 @@ def test_reported_failures_are_real_cases():
 
 
 # ---------------------------------------------------------------- extremes
+# ------------------------------------------------------------------------ fuzz
+FUZZ_VALUES = {
+    "nan": np.nan,
+    "inf": np.inf,
+    "-inf": -np.inf,
+    "zero": 0,
+    "neg": -1,
+    "1e308": 1e308,
+    "str": "abc",
+    "none": None,
+    "empty": [],
+}
+# 1e9 is left out here: as a *size* (samples, steps, depth) it is a valid request that
+# only runs out of memory or time, which is not a wrong answer.
+
+
+def _fuzz_cases() -> list:
+    """(function, argument) for every probed or required argument."""
+    params = []
+    for qualname, (_, probes) in SPECS.items():
+        try:
+            signature = inspect.signature(resolve(qualname)).parameters
+        except (ImportError, AttributeError):
+            continue
+        for arg, param in signature.items():
+            if arg in probes or param.default is inspect.Parameter.empty:
+                params.append(pytest.param(qualname, arg, id=f"{qualname}-{arg}"))
+    return params
+
+
+@pytest.mark.parametrize(("qualname", "arg"), _fuzz_cases())
+def test_fuzz_every_argument(qualname, arg):
+    """The argument of the valid call replaced by NaN, +-inf, 0, -1, 1e308, a string,
+    None or []: the call returns, or raises ValueError/TypeError. Any other exception
+    and any RuntimeWarning (overflow, invalid cast) fails, with the value named."""
+    bad = []
+    for kind, value in FUZZ_VALUES.items():
+        kwargs = {**_factory(qualname), arg: value}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RuntimeWarning)
+                resolve(qualname)(**kwargs)
+        except (ValueError, TypeError):
+            pass
+        except Exception as err:  # any other failure is the finding
+            bad.append(f"{kind}: {type(err).__name__}: {err}"[:200])
+    assert not bad, f"{qualname}({arg}=...): " + "; ".join(bad)
+
+
+# Scale arguments whose size alone overflows float64 (sigma**2 at 1e308, a step size
+# that sends GD to inf): 1e308 must raise a ValueError naming them.
+OVERFLOWING = [
+    ("optim.contraction_factor", "eta"),
+    ("optim.gd_quadratic", "eta"),
+    ("mgf.kl_mgf", "lam"),
+    ("mgf.log_kl_mgf", "lam"),
+    ("mgf.log_blowup_lower_bound", "lam"),
+    ("mgf.sup_kl_mgf", "lam"),
+    ("regression.ols_risk", "sigma"),
+    ("regression.ols_risk_mc", "sigma"),
+    ("regression.ridge_bayes_risk", "tau"),
+    ("regression.ridge_bayes_risk", "sigma"),
+    ("regression.ridge_bayes_risk", "lam"),
+    ("regression.ridge_posterior_risk", "sigma"),
+    ("regression.ridge_risk", "sigma"),
+    ("regression.ridge_risk", "lam"),
+    ("regression.ridge_risk_mc", "sigma"),
+    ("kernels.gp_posterior", "sigma"),
+    ("kernels.gp_posterior", "tau"),
+    ("linrep.expected_ls_excess_risk", "inf_er"),
+    ("linrep.expected_ls_excess_risk", "sigma"),
+    ("linrep.finetune_gd", "eta"),
+    ("linrep.head_variance", "sigma"),
+    ("linrep.head_variance_mc", "sigma"),
+    ("linrep.pretrain_gd", "eta"),
+    ("linrep.pretrain_gd", "init_scale"),
+    ("shallow.map_loss", "sigma"),
+    ("shallow.map_gradient", "tau"),
+    ("shallow.map_hessian", "sigma"),
+    ("shallow.gd_map", "eta"),
+    ("shallow.minimize_map", "tau"),
+    ("shallow.local_gd_iterations", "sigma"),
+    ("adaptive.finetune_risk", "sigma"),
+    ("adaptive.ridge_risk_exact", "sigma"),
+    ("adaptive.run_pipeline", "lam_floor"),
+]
+
+
+@pytest.mark.parametrize(("qualname", "arg"), OVERFLOWING)
+def test_overflowing_scale_is_rejected(qualname, arg):
+    kwargs, pattern = bad_call(qualname, arg, "huge")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=pattern):
+            out = _call_or_skip(qualname, kwargs)
+            pytest.fail(f"no error; returned {out!r:.200}")
+
+
+def test_integer_arguments_reject_1e308():
+    """Every argument probed as an integer rejects 1e308 with a ValueError naming it
+    (beyond int64 no array can be that long, and casts would overflow)."""
+    missed = []
+    for qualname, (_, probes) in SPECS.items():
+        for arg, kinds in probes.items():
+            if "float" not in kinds:  # "float" marks an integer argument
+                continue
+            kwargs, pattern = bad_call(qualname, arg, "huge")
+            try:
+                _call_or_skip(qualname, kwargs)
+                missed.append(f"{qualname}({arg}): returned")
+            except (ValueError, TypeError) as err:
+                if not re.search(pattern, str(err)):
+                    missed.append(f"{qualname}({arg}): {err}")
+            except Exception as err:  # any other exception is a finding
+                missed.append(f"{qualname}({arg}): {type(err).__name__}: {err}")
+    assert not missed, missed
+
+
 def test_extremes_kl_at_q_0_and_1():
     from mtlnotes.kl import kl_bernoulli, kl_inv_lower, kl_inv_upper
 
