@@ -489,15 +489,34 @@ def _run_job(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def rows_from_results(
-    results: list[dict[str, Any]], delta: float = DELTA
+    results: list[dict[str, Any]],
+    delta: float = DELTA,
+    grid_sizes: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per quantised variant; ``grid_size`` counts the configurations
     (dimensions x codebook sizes) searched for the same setting, family and
-    method, paid for with ``ceil(log2 grid_size)`` bits in every code."""
+    method, paid for with ``ceil(log2 grid_size)`` bits in every code.
+
+    ``grid_sizes`` maps the name of another grid (``config["grid"]``) to the
+    size of the search its configuration was chosen from (e.g. an ablation of
+    the main grid's best configuration pays for the main grid); rows of grids
+    not named there and not ``"main"`` pay nothing.
+
+    Raises
+    ------
+    ValueError
+        If a size in ``grid_sizes`` is not a positive integer.
+    """
+    grid_sizes = dict(grid_sizes or {})
+    for name, size in grid_sizes.items():
+        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
+            raise ValueError(
+                f"grid_sizes[{name!r}] must be a positive integer, got {size!r}"
+            )
     rows = []
     for res in results:
         cfg = res["config"]
-        grid = 1
+        grid = int(grid_sizes.get(cfg["grid"], 1))
         if cfg["grid"] == "main":
             same = (cfg["setting"], cfg["family"], cfg["method"])
             grid = len(cfg["levels"]) * sum(
