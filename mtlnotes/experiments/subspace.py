@@ -102,11 +102,14 @@ class RunConfig:
         return self.k + self.k * self.l / self.n_tasks
 
 
-def load_results(path: Path | str | None = None) -> dict[str, Any]:
+def load_results(
+    path: Path | str | None = None, *, name: str = RESULT_FILE
+) -> dict[str, Any]:
     """Read the stored full-scale results (``results/subspace_mnist1d.json``).
 
-    ``path=None`` looks in the ``results`` directory of the repository that
-    holds this package, then in the current directory and its parents.
+    ``path=None`` looks for ``results/<name>`` in the repository that holds
+    this package, then in the current directory and its parents (``name``:
+    another experiment's file, e.g. ``subspace_permutation_mnist1d.json``).
 
     Raises
     ------
@@ -118,10 +121,11 @@ def load_results(path: Path | str | None = None) -> dict[str, Any]:
     if path is None:
         here = Path(__file__).resolve().parents[2]
         places = [here, Path.cwd(), *Path.cwd().parents]
-        found = [p / "results" / RESULT_FILE for p in places]
+        found = [p / "results" / name for p in places]
         found = [p for p in found if p.is_file()]
         if not found:
-            raise FileNotFoundError(f"results/{RESULT_FILE} not found; run {COMMAND}")
+            hint = COMMAND if name == RESULT_FILE else "its experiment"
+            raise FileNotFoundError(f"results/{name} not found; run {hint}")
         path = found[0]
     return json.loads(Path(path).read_text())
 

@@ -32,7 +32,15 @@ import numpy as np
 from mtlnotes.experiments import subspace as main
 from mtlnotes.experiments.core import Clock, environment, run_jobs, write_json
 
-__all__ = ["SHUFFLES", "best_configs", "plan", "rows_for", "run", "summary_table"]
+__all__ = [
+    "SHUFFLES",
+    "best_configs",
+    "load_results",
+    "plan",
+    "rows_for",
+    "run",
+    "summary_table",
+]
 
 RESULT_FILE = "subspace_permutation_mnist1d.json"
 COMMAND = "python -m mtlnotes.experiments subspace_permutation --scale full"
@@ -40,6 +48,20 @@ GRID = "permutation"
 #: ``n_swaps`` of the two "pixels" families compared (``None``: full permutation)
 SHUFFLES: tuple[int | None, ...] = (10, None)
 METHODS = ("STL", "MTL")
+
+
+def load_results(path: Path | str | None = None) -> dict[str, Any]:
+    """Read the stored ablation (``results/subspace_permutation_mnist1d.json``).
+
+    ``path=None`` searches as :func:`mtlnotes.experiments.subspace.load_results`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If no stored file is found (run ``python -m mtlnotes.experiments
+        subspace_permutation --scale full``).
+    """
+    return main.load_results(path, name=RESULT_FILE)
 
 
 def best_configs(stored: dict[str, Any]) -> dict[str, dict[str, Any]]:
