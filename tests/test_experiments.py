@@ -2,6 +2,7 @@
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,9 @@ from mtlnotes import bounds
 from mtlnotes.experiments import REGISTRY, SCALES, core
 from mtlnotes.experiments import __main__ as cli
 from mtlnotes.experiments import subspace as exp
+from mtlnotes.experiments import subspace_permutation as perm
+
+perm_plan = perm.plan
 
 STORED = Path(__file__).resolve().parents[1] / "results" / "subspace_mnist1d.json"
 
@@ -204,3 +208,153 @@ def test_run_config_with_every_variant(tmp_path):
     rows = exp.rows_from_results([res])
     assert [r["header_bits"] for r in rows] == [0, 0, 0]
     assert exp.necessary_dim([res], "mnist_like", "labels", "MTL") is None
+
+
+# --- The permutation ablation (subspace_permutation) -------------------------
+
+STORED_PERM = STORED.with_name("subspace_permutation_mnist1d.json")
+
+
+@pytest.fixture(scope="module")
+def stored_perm():
+    return json.loads(STORED_PERM.read_text())
+
+
+def _recompute_bounds(row, delta):
+    """Independent formulas, as in test_every_stored_bound_recomputes_...()."""
+    err = np.asarray(row["train_err"])
+    n, m = err.size, row["m_train"]
+    if row["method"] == "MTL":
+        b = row["bits"]
+        occam = err.mean() + math.sqrt(
+            (b * math.log(2) + math.log(2 / delta)) / (2 * m * n)
+        )
+        return occam, float(bounds.fast_rate_bound(err.mean(), b, m * n, delta))
+    b = np.asarray(row["bits"], dtype=float)
+    d = delta / n
+    occam = np.mean(err + np.sqrt((b * math.log(2) + math.log(2 / d)) / (2 * m)))
+    return float(occam), float(np.mean(bounds.fast_rate_bound(err, b, m, d)))
+
+
+def test_permutation_registry_and_plan(stored):
+    assert (
+        REGISTRY["subspace_permutation"] == "mtlnotes.experiments.subspace_permutation"
+    )
+    best = perm.best_configs(stored)
+    for method, b in best.items():
+        row = stored["rows"][
+            stored["best"]["mnist_like"]["pixels"][method]["fast_rate"]
+        ]
+        assert (b["k"], b["K"], b["grid_size"]) == (
+            row["k"],
+            row["K"],
+            row["grid_size"],
+        )
+        assert row["grid"] == "main" and row["family"] == "pixels"
+    runs = perm.plan("full", stored)
+    assert [(c.method, c.n_swaps) for c in runs] == [
+        ("STL", 10),
+        ("STL", None),
+        ("MTL", 10),
+        ("MTL", None),
+    ]
+    assert all(
+        (c.setting, c.family, c.n_tasks, c.m_train)
+        == ("mnist_like", "pixels", 30, 2000)
+        and c.m_fresh >= 10_000
+        and c.levels == (best[c.method]["K"],)
+        for c in runs
+    )
+    # the same training recipe as the main rows they are compared with
+    main_mtl = next(
+        c
+        for c in exp.plan("full")
+        if (c.grid, c.setting, c.family, c.method, c.k, c.l)
+        == ("main", "mnist_like", "pixels", "MTL", best["MTL"]["k"], best["MTL"]["l"])
+    )
+    mtl = runs[2]
+    for key in ("steps", "qat_steps", "lr", "qat_lr", "batch_size", "seed", "channels"):
+        assert getattr(mtl, key) == getattr(main_mtl, key)
+    assert all(c.n_tasks == 4 for c in perm.plan("book", stored))
+    with pytest.raises(ValueError, match="scale"):
+        perm.plan("huge", stored)
+    with pytest.raises(ValueError, match="stored"):
+        perm.best_configs({"rows": []})
+    with pytest.raises(ValueError, match="device"):
+        perm.run("book", device="cuda", stored=stored)
+    with pytest.raises(ValueError, match="rows"):
+        perm.summary_table([])
+    with pytest.raises(ValueError, match=r"grid_sizes\['x'\]"):
+        exp.rows_from_results([], grid_sizes={"x": 0})
+
+
+def test_stored_permutation_bounds_recompute(stored_perm, stored):
+    delta = stored_perm["delta"]
+    rows = stored_perm["rows"]
+    assert [(r["method"], r["n_swaps"]) for r in rows] == [
+        ("STL", 10),
+        ("STL", None),
+        ("MTL", 10),
+        ("MTL", None),
+    ]
+    for row in rows:
+        assert (row["n_tasks"], row["m_train"]) == (30, 2000)
+        occam, fast = _recompute_bounds(row, delta)
+        assert row["occam"] == pytest.approx(occam, abs=1e-12)
+        assert row["fast_rate"] == pytest.approx(fast, abs=1e-10)
+        # each code pays for the main grid its configuration was chosen from
+        src = stored["rows"][stored_perm["source"]["best"][row["method"]]["index"]]
+        assert row["grid_size"] == src["grid_size"] > 1
+        assert row["header_bits"] == math.ceil(math.log2(row["grid_size"]) - 1e-12)
+        assert (row["k"], row["l"], row["K"]) == (src["k"], src["l"], src["K"])
+        if row["n_swaps"] == 10:  # the main experiment's family: a re-run of its row
+            for key in ("bits", "train_err", "occam", "fast_rate"):
+                assert row[key] == src[key]
+            # the main MTL run also drew a transfer task, which moved its fresh
+            # block by m examples: another fresh sample of the same tasks
+            fresh = np.mean(row["fresh_err"]) - np.mean(src["fresh_err"])
+            assert abs(fresh) < 3 * 0.5 / math.sqrt(row["n_tasks"] * row["m_fresh"])
+    for line in perm.summary_table(rows):
+        assert line["fresh_err"] <= min(line["occam"], line["fast_rate"])
+
+
+def test_permutation_tiny_run_end_to_end(stored, tmp_path, monkeypatch):
+    """The whole run() (pools, jobs, rows, JSON) on a tiny version of the plan."""
+    tiny = dict(n_tasks=2, m_train=60, m_fresh=50, steps=4, qat_steps=2)
+    monkeypatch.setattr(
+        perm,
+        "plan",
+        lambda scale, st: [replace(c, **tiny) for c in perm_plan(scale, st)],
+    )
+    monkeypatch.setattr(exp, "plan", lambda scale: [])
+    path = perm.run("book", jobs=1, out_dir=tmp_path, stored=stored)
+    assert path.name == "subspace_permutation_mnist1d_book.json"
+    out = json.loads(path.read_text())
+    assert out["command"].endswith("--scale book")
+    rows = out["rows"]
+    assert [r["n_swaps"] for r in rows] == [10, None, 10, None]
+    for row in rows:
+        assert row["grid"] == "permutation" and row["n_tasks"] == 2
+        assert row["header_bits"] == 4  # grid of 10 in the stored main results
+        occam, fast = _recompute_bounds(row, out["delta"])
+        assert row["occam"] == pytest.approx(occam, abs=1e-12)
+        assert row["fast_rate"] == pytest.approx(fast, abs=1e-10)
+    lines = perm.summary_table(rows)
+    assert {line["shuffle"] for line in lines} == {"10 swaps", "full permutation"}
+    # paired comparison: the same examples, only the task transformations differ
+    swaps, full = (exp._tasks(c) for c in perm.plan("book", stored)[:2])
+    assert np.array_equal(swaps.y_train, full.y_train)
+    assert np.array_equal(swaps.y_fresh, full.y_fresh)
+    assert np.array_equal(np.sort(swaps.x_train, -1), np.sort(full.x_train, -1))
+    moved = lambda d: (d.permutations != np.arange(40)).sum(axis=1)  # noqa: E731
+    assert moved(swaps).max() <= 20 < moved(full).min()
+
+
+def test_permutation_load_results_finds_or_names_the_file(tmp_path):
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / perm.RESULT_FILE).write_text('{"rows": [1]}')
+    assert perm.load_results(tmp_path / "results" / perm.RESULT_FILE) == {"rows": [1]}
+    with pytest.raises(
+        FileNotFoundError, match=r"no_such_file\.json not found; run its e"
+    ):
+        exp.load_results(name="no_such_file.json")

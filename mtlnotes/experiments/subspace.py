@@ -102,11 +102,14 @@ class RunConfig:
         return self.k + self.k * self.l / self.n_tasks
 
 
-def load_results(path: Path | str | None = None) -> dict[str, Any]:
+def load_results(
+    path: Path | str | None = None, *, name: str = RESULT_FILE
+) -> dict[str, Any]:
     """Read the stored full-scale results (``results/subspace_mnist1d.json``).
 
-    ``path=None`` looks in the ``results`` directory of the repository that
-    holds this package, then in the current directory and its parents.
+    ``path=None`` looks for ``results/<name>`` in the repository that holds
+    this package, then in the current directory and its parents (``name``:
+    another experiment's file, e.g. ``subspace_permutation_mnist1d.json``).
 
     Raises
     ------
@@ -118,10 +121,11 @@ def load_results(path: Path | str | None = None) -> dict[str, Any]:
     if path is None:
         here = Path(__file__).resolve().parents[2]
         places = [here, Path.cwd(), *Path.cwd().parents]
-        found = [p / "results" / RESULT_FILE for p in places]
+        found = [p / "results" / name for p in places]
         found = [p for p in found if p.is_file()]
         if not found:
-            raise FileNotFoundError(f"results/{RESULT_FILE} not found; run {COMMAND}")
+            hint = COMMAND if name == RESULT_FILE else "its experiment"
+            raise FileNotFoundError(f"results/{name} not found; run {hint}")
         path = found[0]
     return json.loads(Path(path).read_text())
 
@@ -489,15 +493,34 @@ def _run_job(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def rows_from_results(
-    results: list[dict[str, Any]], delta: float = DELTA
+    results: list[dict[str, Any]],
+    delta: float = DELTA,
+    grid_sizes: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per quantised variant; ``grid_size`` counts the configurations
     (dimensions x codebook sizes) searched for the same setting, family and
-    method, paid for with ``ceil(log2 grid_size)`` bits in every code."""
+    method, paid for with ``ceil(log2 grid_size)`` bits in every code.
+
+    ``grid_sizes`` maps the name of another grid (``config["grid"]``) to the
+    size of the search its configuration was chosen from (e.g. an ablation of
+    the main grid's best configuration pays for the main grid); rows of grids
+    not named there and not ``"main"`` pay nothing.
+
+    Raises
+    ------
+    ValueError
+        If a size in ``grid_sizes`` is not a positive integer.
+    """
+    grid_sizes = dict(grid_sizes or {})
+    for name, size in grid_sizes.items():
+        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
+            raise ValueError(
+                f"grid_sizes[{name!r}] must be a positive integer, got {size!r}"
+            )
     rows = []
     for res in results:
         cfg = res["config"]
-        grid = 1
+        grid = int(grid_sizes.get(cfg["grid"], 1))
         if cfg["grid"] == "main":
             same = (cfg["setting"], cfg["family"], cfg["method"])
             grid = len(cfg["levels"]) * sum(
