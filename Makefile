@@ -54,3 +54,9 @@ bench: $(STAMP)
 
 student: $(STAMP)
 	$(BIN)/python -m mtlnotes.assign notebooks student
+
+# Every full-scale experiment (stored under results/, read by the chapters);
+# at most 30 minutes on 2 cores.
+.PHONY: experiments
+experiments: $(STAMP)
+	$(BIN)/python -m mtlnotes.experiments all --scale full --jobs 2

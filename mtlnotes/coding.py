@@ -20,22 +20,32 @@ lengths may be used in the bounds of :mod:`mtlnotes.bounds`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.special import gammaln
 
 from mtlnotes._validate import as_float_array, check_int
 
 __all__ = [
     "CompressedSubspace",
     "RangeCode",
+    "SubspaceCode",
+    "adaptive_decode",
+    "adaptive_encode",
     "compress_subspace",
+    "counts_code_length",
     "elias_delta_length",
     "fit_codebook",
+    "index_code_bits",
+    "kt_code_length",
+    "kt_probabilities",
     "quantize",
     "range_decode",
     "range_encode",
+    "subspace_code_length",
 ]
 
 FLOAT_BITS = 32
@@ -398,4 +408,331 @@ def compress_subspace(
         task=codebook[a_sym],
         shared_bits=shared_bits,
         task_bits=task_bits,
+    )
+
+
+# --- Adaptive and transmitted-count arithmetic codes (issue 12) -------------
+
+LN2 = math.log(2.0)
+
+
+def _check_symbols(symbols: ArrayLike, n_levels: int) -> tuple[NDArray[np.int64], int]:
+    n_levels = check_int(n_levels, "n_levels", minimum=1)
+    sym = np.asarray(symbols)
+    if sym.size and not np.issubdtype(sym.dtype, np.integer):
+        raise ValueError(f"symbols must be integers in [0, {n_levels})")
+    sym = sym.ravel().astype(np.int64)
+    if sym.size and (sym.min() < 0 or sym.max() >= n_levels):
+        raise ValueError(f"symbols must be integers in [0, {n_levels})")
+    return sym, n_levels
+
+
+def kt_code_length(symbols: ArrayLike, n_levels: int) -> float:
+    """Ideal code length (bits) of ``symbols`` under the adaptive KT model.
+
+    Parameters
+    ----------
+    symbols : array_like of int
+        Sequence in ``{0, ..., K - 1}`` (flattened; may be empty).
+    n_levels : int
+        Alphabet size ``K >= 1``.
+
+    Returns
+    -------
+    float
+        :math:`-\\log_2 P_{KT}(s_{1:N})` with
+        :math:`P_{KT}(s_{1:N}) = \\prod_t \\frac{c_{s_t}(t-1) + 1/2}{t - 1 + K/2}
+        = \\frac{\\Gamma(K/2)\\prod_s\\Gamma(c_s + 1/2)}
+        {\\Gamma(1/2)^K\\,\\Gamma(N + K/2)}`.
+
+    Raises
+    ------
+    ValueError
+        If ``n_levels < 1`` or a symbol lies outside ``[0, K)``.
+
+    Notes
+    -----
+    The Krichevsky-Trofimov estimator predicts symbol ``s`` with probability
+    ``(count so far + 1/2) / (t + K/2)``; encoder and decoder update the
+    counts alike, so nothing but the stream is transmitted.  Its redundancy
+    over the empirical entropy is at most :math:`\\frac{K-1}{2}\\log_2 N + O(K)`
+    bits (chapter ``subspace_networks``).
+    """
+    sym, n_levels = _check_symbols(symbols, n_levels)
+    counts = np.bincount(sym, minlength=n_levels)
+    nats = (
+        gammaln(sym.size + n_levels / 2)
+        - gammaln(n_levels / 2)
+        - np.sum(gammaln(counts + 0.5) - gammaln(0.5))
+    )
+    return float(nats / LN2)
+
+
+def counts_code_length(symbols: ArrayLike, n_levels: int) -> float:
+    """Ideal code length (bits) of ``symbols`` with transmitted counts.
+
+    Parameters
+    ----------
+    symbols : array_like of int
+        Sequence in ``{0, ..., K - 1}`` (flattened; may be empty).
+    n_levels : int
+        Alphabet size ``K >= 1``.
+
+    Returns
+    -------
+    float
+        :math:`\\log_2\\binom{N+K-1}{K-1} + \\log_2\\frac{N!}{\\prod_s c_s!}`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`kt_code_length`.
+
+    Notes
+    -----
+    First the count vector ``c`` (one of :math:`\\binom{N+K-1}{K-1}` with
+    sum ``N``, uniform), then the sequence's index among the
+    :math:`N!/\\prod c_s!` sequences with those counts (uniform): a
+    probability distribution over sequences of length ``N``, coded by an
+    arithmetic coder that updates the counts as it goes.  It never exceeds the
+    empirical information :math:`N\\hat H` by more than the counts' cost.
+    """
+    sym, n_levels = _check_symbols(symbols, n_levels)
+    counts = np.bincount(sym, minlength=n_levels)
+    size = sym.size
+    nats = (
+        gammaln(size + n_levels)
+        - gammaln(n_levels)
+        - gammaln(size + 1)
+        + gammaln(size + 1)
+        - np.sum(gammaln(counts + 1))
+    )
+    return float(max(nats, 0.0) / LN2)
+
+
+def index_code_bits(symbols: ArrayLike, n_levels: int) -> int:
+    """Bits of a prefix-free arithmetic code of ``symbols`` of known length.
+
+    Parameters
+    ----------
+    symbols : array_like of int
+        Sequence in ``{0, ..., K - 1}``.
+    n_levels : int
+        Alphabet size ``K >= 1``.
+
+    Returns
+    -------
+    int
+        :math:`1 + \\lceil \\min(L_{KT}, L_{counts}) \\rceil + 1`: a flag bit
+        naming the model, then the Shannon-Fano-Elias (arithmetic) code of the
+        sequence under it.
+
+    Raises
+    ------
+    ValueError
+        As :func:`kt_code_length`.
+
+    Notes
+    -----
+    For a distribution ``P`` over sequences of the known length ``N``, the
+    arithmetic code of ``s`` has :math:`\\lceil -\\log_2 P(s)\\rceil + 1`
+    bits and is prefix-free (Cover and Thomas, Sec. 5.9 and 13.3).  Mixing
+    two codes with a flag bit keeps it prefix-free.  An empty sequence costs
+    0 bits; ``K = 1`` costs the flag and one bit.
+    """
+    sym, n_levels = _check_symbols(symbols, n_levels)
+    if sym.size == 0:
+        return 0
+    best = min(kt_code_length(sym, n_levels), counts_code_length(sym, n_levels))
+    return 2 + math.ceil(best - 1e-9)
+
+
+def kt_probabilities(symbols: ArrayLike, n_levels: int) -> NDArray[np.float64]:
+    """Sequential KT predictive distributions, shape ``(N, K)``.
+
+    Parameters
+    ----------
+    symbols : array_like of int
+        Sequence in ``{0, ..., K - 1}``.
+    n_levels : int
+        Alphabet size ``K >= 1``.
+
+    Returns
+    -------
+    ndarray, shape (N, K)
+        Row ``t``: :math:`(c(t) + 1/2) / (t + K/2)` with ``c(t)`` the counts of
+        ``symbols[:t]``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`kt_code_length`.
+    """
+    sym, n_levels = _check_symbols(symbols, n_levels)
+    onehot = np.zeros((sym.size, n_levels))
+    onehot[np.arange(sym.size), sym] = 1.0
+    before = np.cumsum(onehot, axis=0) - onehot
+    return (before + 0.5) / (np.arange(sym.size)[:, None] + n_levels / 2)
+
+
+def adaptive_encode(symbols: ArrayLike, n_levels: int) -> NDArray[np.uint32]:
+    """Range-code ``symbols`` with ``constriction`` under the adaptive KT model.
+
+    Parameters
+    ----------
+    symbols : array_like of int
+        Non-empty sequence in ``{0, ..., K - 1}``, ``K >= 2``.
+    n_levels : int
+        Alphabet size ``K >= 2``.
+
+    Returns
+    -------
+    ndarray of uint32
+        The compressed stream; :func:`adaptive_decode` inverts it.  Its length
+        ``32 * len(words)`` is within two 32-bit words (plus the coder's
+        probability quantisation) of :func:`kt_code_length`.
+
+    Raises
+    ------
+    ValueError
+        If ``symbols`` is empty, ``n_levels < 2`` or a symbol is out of range.
+    """
+    import constriction
+
+    sym, n_levels = _check_symbols(symbols, n_levels)
+    if n_levels < 2:
+        raise ValueError(f"n_levels must be >= 2, got {n_levels}")
+    if sym.size == 0:
+        raise ValueError("symbols must be non-empty")
+    family = constriction.stream.model.Categorical(perfect=False)
+    encoder = constriction.stream.queue.RangeEncoder()
+    encoder.encode(sym.astype(np.int32), family, kt_probabilities(sym, n_levels))
+    return encoder.get_compressed()
+
+
+def adaptive_decode(
+    words: NDArray[np.uint32], size: int, n_levels: int
+) -> NDArray[np.int64]:
+    """Decode :func:`adaptive_encode`'s stream of ``size`` symbols.
+
+    Parameters
+    ----------
+    words : ndarray of uint32
+        The compressed stream.
+    size : int
+        Number of symbols ``N >= 1`` (known to the decoder).
+    n_levels : int
+        Alphabet size ``K >= 2``.
+
+    Returns
+    -------
+    ndarray of int64, shape (size,)
+
+    Raises
+    ------
+    ValueError
+        If ``size < 1`` or ``n_levels < 2``.
+
+    Notes
+    -----
+    Decodes one symbol at a time, updating the KT counts exactly as the
+    encoder did (a loop over symbols: this is the check, not the hot path).
+    """
+    import constriction
+
+    size = check_int(size, "size", minimum=1)
+    n_levels = check_int(n_levels, "n_levels", minimum=2)
+    decoder = constriction.stream.queue.RangeDecoder(np.asarray(words, np.uint32))
+    counts = np.zeros(n_levels)
+    out = np.empty(size, dtype=np.int64)
+    for t in range(size):
+        probs = (counts + 0.5) / (t + n_levels / 2)
+        model = constriction.stream.model.Categorical(probs, perfect=False)
+        out[t] = decoder.decode(model)
+        counts[out[t]] += 1
+    return out
+
+
+@dataclass(frozen=True)
+class SubspaceCode:
+    """Bits of the prefix-free code of quantised subspace models.
+
+    Attributes
+    ----------
+    header_bits : int
+        :math:`\\lceil\\log_2|\\text{grid}|\\rceil`: which hyperparameters
+        (``k, l, K``, training options) from a grid fixed in advance.
+    codebook_bits : int
+        ``K`` codebook values at ``codebook_precision`` bits each.
+    shared_bits : int
+        Arithmetic code of the indices of ``v`` (0 without a learned basis).
+    task_bits : int
+        Arithmetic code of the indices of ``alpha``.
+    """
+
+    header_bits: int
+    codebook_bits: int
+    shared_bits: int
+    task_bits: int
+
+    @property
+    def total_bits(self) -> int:
+        """:math:`|E(G)| + |E_G(f_1,\\dots,f_n)|`."""
+        return self.header_bits + self.codebook_bits + self.shared_bits + self.task_bits
+
+
+def subspace_code_length(
+    task_symbols: ArrayLike,
+    shared_symbols: ArrayLike | None,
+    n_levels: int,
+    *,
+    codebook_precision: int = 16,
+    grid_size: int = 1,
+) -> SubspaceCode:
+    """Length of the code ``header | codebook | v indices | alpha indices``.
+
+    Parameters
+    ----------
+    task_symbols : array_like of int
+        Codebook indices of the task coordinates (``n * k`` of them).
+    shared_symbols : array_like of int or None
+        Codebook indices of ``v`` (``k * l``), or ``None`` without a shared part.
+    n_levels : int
+        Codebook size ``K >= 1``.
+    codebook_precision : {16, 32}
+        Bits per stored codebook value (IEEE half or single precision).
+    grid_size : int
+        Number of hyperparameter configurations searched, ``>= 1``.
+
+    Returns
+    -------
+    SubspaceCode
+
+    Raises
+    ------
+    ValueError
+        If ``codebook_precision`` is not 16 or 32, ``grid_size < 1``, or a
+        symbol is out of range.
+
+    Notes
+    -----
+    The decoder knows the grid, ``n``, the architecture and seeds.  The header
+    names the configuration (hence ``k, l, K`` and the symbol counts
+    ``k l`` and ``n k``), then come ``K`` codebook values and two
+    :func:`index_code_bits` codes.  Every field has a known or announced
+    length, so the concatenation is prefix-free and Kraft's inequality gives
+    the union bound over all grid points and codes.
+    """
+    n_levels = check_int(n_levels, "n_levels", minimum=1)
+    grid_size = check_int(grid_size, "grid_size", minimum=1)
+    if codebook_precision not in (16, 32):
+        raise ValueError(
+            f"codebook_precision must be 16 or 32, got {codebook_precision}"
+        )
+    shared = 0 if shared_symbols is None else index_code_bits(shared_symbols, n_levels)
+    return SubspaceCode(
+        header_bits=math.ceil(math.log2(grid_size) - 1e-12),
+        codebook_bits=codebook_precision * n_levels,
+        shared_bits=shared,
+        task_bits=index_code_bits(task_symbols, n_levels),
     )

@@ -52,6 +52,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -59,14 +60,25 @@ from torch import nn
 from torch.func import functional_call, vmap
 
 from mtlnotes._validate import check_int, check_positive
-from mtlnotes.coding import compress_subspace
+from mtlnotes.coding import (
+    SubspaceCode,
+    compress_subspace,
+    fit_codebook,
+    subspace_code_length,
+)
 
 __all__ = [
+    "QuantizedSubspace",
     "SubspaceNet",
     "compress_and_evaluate",
     "error_rates",
+    "make_cnn",
     "make_mlp",
+    "qat_finetune",
+    "quantize_net",
+    "train_minibatch",
     "train_subspace",
+    "transfer_net",
 ]
 
 
@@ -112,6 +124,63 @@ def make_mlp(sizes: Sequence[int], seed: int = 0) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def make_cnn(
+    channels: int = 24, length: int = 40, n_classes: int = 10, seed: int = 0
+) -> nn.Sequential:
+    """A small 1-D ConvNet for MNIST-1D, seeded PyTorch default initialisation.
+
+    Parameters
+    ----------
+    channels : int
+        Channels of each of the three convolutions, ``>= 1``.
+    length : int
+        Input length, ``>= 8`` (MNIST-1D: 40).
+    n_classes : int
+        Number of outputs, ``>= 2``.
+    seed : int
+        Seed of the initialisation (the global torch RNG is left untouched).
+
+    Returns
+    -------
+    torch.nn.Sequential
+        ``(B, length) -> (B, n_classes)``: conv(1, c, 5, stride 2), ReLU,
+        conv(c, c, 3, stride 2), ReLU, conv(c, c, 3, stride 2), ReLU, linear.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    Notes
+    -----
+    In the spirit of the MNIST-1D baseline ConvNet.  Each stride-2
+    convolution halves the length (``L -> ceil(L/2)``), so with
+    :math:`L' = \\lceil\\lceil\\lceil L/2\\rceil/2\\rceil/2\\rceil` the model has
+    :math:`D = 6c + 2(3c^2 + c) + (cL' + 1)C` parameters: 4,858 for ``c = 24``
+    and 22,074 for ``c = 56`` (the slides' ConvNet has 21,840).
+    """
+    channels = check_int(channels, "channels", minimum=1)
+    length = check_int(length, "length", minimum=8)
+    n_classes = check_int(n_classes, "n_classes", minimum=2)
+    seed = check_int(seed, "seed", minimum=0)
+    out_len = length
+    for _ in range(3):
+        out_len = (out_len + 1) // 2
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return nn.Sequential(
+            nn.Unflatten(1, (1, length)),
+            nn.Conv1d(1, channels, 5, stride=2, padding=2),
+            nn.ReLU(),
+            nn.Conv1d(channels, channels, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv1d(channels, channels, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(channels * out_len, n_classes),
+        )
+
+
 class SubspaceNet(nn.Module):
     """A base model trained in a (learnable) random subspace, one point per task.
 
@@ -137,6 +206,10 @@ class SubspaceNet(nn.Module):
         ``learn_basis=False``.
     seed : int
         Seed of the random operator(s) and of the initialisation of ``v``.
+    projector : {"circulant", "dense"}
+        The random operator ``P``: the partial random circulant (default,
+        ``O(D)`` memory) or a dense Gaussian ``D x kl`` matrix with the same
+        column scales (``O(D k l)`` memory; for comparisons at small ``D``).
 
     Raises
     ------
@@ -165,6 +238,7 @@ class SubspaceNet(nn.Module):
         learn_basis: bool = True,
         per_task_basis: bool = False,
         seed: int = 0,
+        projector: str = "circulant",
     ) -> None:
         super().__init__()
         if not isinstance(model, nn.Module):
@@ -177,6 +251,12 @@ class SubspaceNet(nn.Module):
         l = check_int(l, "l", minimum=1)  # noqa: E741
         if per_task_basis and learn_basis:
             raise ValueError("per_task_basis requires learn_basis=False")
+        if projector not in ("circulant", "dense"):
+            raise ValueError(
+                f"projector must be 'circulant' or 'dense', got {projector!r}"
+            )
+        self.projector = projector
+        self.seed = seed
         named = [(name, p.detach()) for name, p in model.named_parameters()]
         if not named:
             raise ValueError("model must have parameters")
@@ -208,6 +288,9 @@ class SubspaceNet(nn.Module):
         self.register_buffer("row_scale", signs * sigma)
         self.register_buffer("g_hat", torch.fft.rfft(g, dim=-1))
         self.register_buffer("shifts", shifts)
+        if projector == "dense":
+            dense = torch.randn(n_bases, dim, k * l, generator=gen) * sigma[:, None]
+            self.register_buffer("dense", dense)
         v0 = torch.randn(k, l, generator=gen) / math.sqrt(l)
         if learn_basis:
             self.v = nn.Parameter(v0)
@@ -283,6 +366,9 @@ class SubspaceNet(nn.Module):
         alpha = self.alpha if alpha is None else alpha
         v = self.v if v is None else v
         w = (alpha[:, :, None] * v[None]).reshape(n, -1)
+        if self.projector == "dense":
+            dense = self.dense.expand(n, -1, -1)
+            return self.theta0 + torch.einsum("ndj,nj->nd", dense, w)
         index = self.shifts.expand(n, -1)
         u = torch.zeros(n, size, dtype=w.dtype).scatter(1, index, w)
         conv = torch.fft.irfft(self.g_hat * torch.fft.rfft(u, dim=-1), n=size)
@@ -452,7 +538,15 @@ def train_subspace(
 
 
 @torch.no_grad()
-def error_rates(net: SubspaceNet, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
+def error_rates(
+    net: SubspaceNet,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    alpha: torch.Tensor | None = None,
+    v: torch.Tensor | None = None,
+    batch_size: int = 2000,
+) -> np.ndarray:
     """Per-task 0-1 error of the arg-max prediction, shape ``(n_tasks,)``.
 
     Parameters
@@ -463,6 +557,11 @@ def error_rates(net: SubspaceNet, x: torch.Tensor, y: torch.Tensor) -> np.ndarra
         Inputs, one block per task.
     y : torch.Tensor of int64, shape (n_tasks, m)
         Labels.
+
+    alpha, v : torch.Tensor or None
+        Coordinates to evaluate instead of the module's (e.g. quantised ones).
+    batch_size : int
+        Examples per task evaluated at once (memory ``O(n * batch_size)``).
 
     Returns
     -------
@@ -478,8 +577,12 @@ def error_rates(net: SubspaceNet, x: torch.Tensor, y: torch.Tensor) -> np.ndarra
         If ``net`` is not a :class:`SubspaceNet` or ``x``/``y`` not tensors.
     """
     x, y = _check_task_batch(net, x, y)
-    wrong = (net(x).argmax(dim=-1) != y).double().mean(dim=1)
-    return wrong.numpy()
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    wrong = torch.zeros(net.n_tasks, dtype=torch.float64)
+    for start in range(0, x.shape[1], batch_size):  # chunks bound the memory
+        xb, yb = x[:, start : start + batch_size], y[:, start : start + batch_size]
+        wrong += (net(xb, alpha, v).argmax(dim=-1) != yb).double().sum(dim=1)
+    return (wrong / x.shape[1]).numpy()
 
 
 def compress_and_evaluate(
@@ -538,3 +641,403 @@ def compress_and_evaluate(
         "train_err": error_rates(quant, x_tr, y_tr),
         "test_err": error_rates(quant, x_te, y_te),
     }
+
+
+def _learned(net: SubspaceNet) -> list[nn.Parameter]:
+    return [
+        p for p in (net.alpha, net.v) if isinstance(p, nn.Parameter) and p.requires_grad
+    ]
+
+
+def _minibatches(
+    x: torch.Tensor, y: torch.Tensor, steps: int, batch_size: int, seed: int
+) -> Callable[[], tuple[torch.Tensor, torch.Tensor]]:
+    gen = torch.Generator().manual_seed(seed)
+    rows = torch.arange(x.shape[0])[:, None]
+
+    def draw() -> tuple[torch.Tensor, torch.Tensor]:
+        idx = torch.randint(0, x.shape[1], (x.shape[0], batch_size), generator=gen)
+        return x[rows, idx], y[rows, idx]
+
+    return draw
+
+
+def _cosine(step: int, steps: int) -> float:
+    return 0.5 * (1.0 + math.cos(math.pi * step / steps))
+
+
+def train_minibatch(
+    net: SubspaceNet,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    steps: int = 1000,
+    batch_size: int = 128,
+    lr: float = 0.01,
+    seed: int = 0,
+    progress: Callable[[range], range] | None = None,
+) -> list[float]:
+    """Minibatch Adam with a cosine learning-rate decay on the mean cross-entropy.
+
+    Parameters
+    ----------
+    net : SubspaceNet
+        The model; its learned coordinates (``alpha``, and ``v`` if it is a
+        parameter that requires gradients) are updated in place.
+    x : torch.Tensor, shape (n_tasks, m, ...)
+        Training inputs, one block of ``m`` per task.
+    y : torch.Tensor of int64, shape (n_tasks, m)
+        Training labels.
+    steps : int
+        Number of Adam steps, ``>= 1``.
+    batch_size : int
+        Examples per task and step, ``>= 1``, drawn uniformly with replacement
+        (independently per task).
+    lr : float
+        Peak learning rate, ``> 0``; step ``t`` uses
+        :math:`\\eta_t = \\eta\\,(1 + \\cos(\\pi t/T))/2`.
+    seed : int
+        Seed of the minibatch draws.
+    progress : callable or None
+        Wraps the step range, e.g. ``tqdm.auto.tqdm``.
+
+    Returns
+    -------
+    list of float
+        The minibatch loss at each step.
+
+    Raises
+    ------
+    ValueError
+        If shapes do not match the model or an argument is out of range.
+    TypeError
+        If an argument has the wrong type.
+
+    Notes
+    -----
+    Each step minimises :math:`\\frac1n\\sum_i\\frac1B\\sum_{j\\in B_i}
+    \\mathrm{CE}(f_{\\theta_i}(x_{ij}), y_{ij})`, an unbiased estimate of the
+    training objective of :func:`train_subspace`.
+    """
+    x, y = _check_task_batch(net, x, y)
+    steps = check_int(steps, "steps", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
+    check_positive(lr, "lr")
+    opt = torch.optim.Adam(_learned(net), lr=lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: _cosine(t, steps))
+    draw = _minibatches(x, y, steps, batch_size, seed)
+    losses = []
+    loop = range(steps) if progress is None else progress(range(steps))
+    for _ in loop:
+        xb, yb = draw()
+        opt.zero_grad()
+        out = net(xb)
+        logits = out.reshape(-1, out.shape[-1])
+        loss = nn.functional.cross_entropy(logits, yb.reshape(-1))
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(float(loss.detach()))
+    return losses
+
+
+def transfer_net(net: SubspaceNet, n_tasks: int = 1) -> SubspaceNet:
+    """A model for new tasks in a learned subspace: ``Q`` fixed, ``alpha`` learned.
+
+    Parameters
+    ----------
+    net : SubspaceNet
+        A trained multitask model (``learn_basis=True``).
+    n_tasks : int
+        Number of new tasks, ``>= 1``.
+
+    Returns
+    -------
+    SubspaceNet
+        Same base model, operator and seed; ``v`` copied from ``net`` and frozen;
+        ``alpha`` zero.
+
+    Raises
+    ------
+    ValueError
+        If ``net`` has no learned basis.
+    """
+    _check_net(net)
+    n_tasks = check_int(n_tasks, "n_tasks", minimum=1)
+    if not net.learn_basis:
+        raise ValueError("net must have a learned basis (learn_basis=True)")
+    new = SubspaceNet(
+        copy.deepcopy(net.model),
+        n_tasks,
+        net.k,
+        net.l,
+        learn_basis=True,
+        seed=net.seed,
+        projector=net.projector,
+    )
+    with torch.no_grad():
+        new.theta0.copy_(net.theta0)
+        new.v.copy_(net.v)
+    new.v.requires_grad_(False)
+    return new
+
+
+@dataclass(frozen=True)
+class QuantizedSubspace:
+    """A quantised subspace model and the length of its prefix-free code.
+
+    Attributes
+    ----------
+    codebooks : ndarray of float64, shape (groups, K)
+        Stored codebook values (already rounded to ``codebook_precision``).
+        One group for a learned basis (``v`` and all ``alpha``), else one per task.
+    alpha_index, v_index : ndarray of int64
+        Codebook indices of ``alpha`` (n, k) and ``v`` (k, l; empty if none).
+    alpha, v : torch.Tensor
+        Dequantised values, to pass to :func:`error_rates`.
+    codes : list of SubspaceCode
+        One code per group (multitask: one; per-task: ``n``).
+    """
+
+    codebooks: np.ndarray
+    alpha_index: np.ndarray
+    v_index: np.ndarray
+    alpha: torch.Tensor
+    v: torch.Tensor
+    codes: list[SubspaceCode]
+
+    @property
+    def bits(self) -> int | np.ndarray:
+        """Multitask: the total length; per-task coding: the array of lengths."""
+        totals = np.array([c.total_bits for c in self.codes], dtype=np.int64)
+        return int(totals[0]) if len(self.codes) == 1 else totals
+
+
+def _round_codebook(values: torch.Tensor, precision: int) -> torch.Tensor:
+    dtype = torch.float16 if precision == 16 else torch.float32
+    return values.detach().to(dtype).double()
+
+
+def _groups(net: SubspaceNet) -> int:
+    return 1 if net.learn_basis else net.n_tasks
+
+
+def _nearest(values: torch.Tensor, books: torch.Tensor) -> torch.Tensor:
+    """values (G, N), books (G, K) -> indices (G, N)."""
+    return (values[..., None] - books[:, None, :]).abs().argmin(dim=-1)
+
+
+def _flat_groups(
+    net: SubspaceNet, alpha: torch.Tensor, v: torch.Tensor
+) -> torch.Tensor:
+    if net.learn_basis:
+        return torch.cat([v.reshape(-1), alpha.reshape(-1)])[None]
+    return alpha
+
+
+def _unflat_groups(
+    net: SubspaceNet, flat: torch.Tensor, v: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    if net.learn_basis:
+        kl = net.k * net.l
+        return flat[0, kl:].reshape(net.n_tasks, net.k), flat[0, :kl].reshape(v.shape)
+    return flat, v
+
+
+def quantize_net(
+    net: SubspaceNet,
+    n_levels: int,
+    *,
+    codebooks: np.ndarray | torch.Tensor | None = None,
+    codebook_precision: int = 16,
+    grid_size: int = 1,
+) -> QuantizedSubspace:
+    """Quantise a model's learned coordinates and measure their code.
+
+    Parameters
+    ----------
+    net : SubspaceNet
+        The model (unchanged).  With a learned basis, call
+        :meth:`SubspaceNet.balance_` first so that one codebook suits ``v`` and
+        ``alpha``.
+    n_levels : int
+        Codebook size ``K >= 1``.
+    codebooks : array_like of shape (groups, K), or None
+        Codebook values to use (e.g. learned by :func:`qat_finetune`); ``None``
+        fits them by 1-D k-means (:func:`mtlnotes.coding.fit_codebook`).
+    codebook_precision : {16, 32}
+        Bits per stored codebook value; the values are rounded to it.
+    grid_size : int
+        Size of the hyperparameter grid paid for in each code's header.
+
+    Returns
+    -------
+    QuantizedSubspace
+
+    Raises
+    ------
+    ValueError
+        If ``n_levels`` exceeds the number of scalars of a group, the codebook
+        shape is wrong, or ``codebook_precision`` is not 16 or 32.
+
+    Notes
+    -----
+    Groups: a learned basis is one group (``v`` and every ``alpha_i``, one
+    codebook, code length :math:`|E(G)|+|E_G(f_{1:n})|`); otherwise each task
+    is its own group and is coded alone (single-task learning).  Each value is
+    replaced by its nearest codebook entry.  Code lengths by
+    :func:`mtlnotes.coding.subspace_code_length`.
+    """
+    _check_net(net)
+    n_levels = check_int(n_levels, "n_levels", minimum=1)
+    if codebook_precision not in (16, 32):
+        raise ValueError(
+            f"codebook_precision must be 16 or 32, got {codebook_precision}"
+        )
+    alpha, v = net.alpha.detach().double(), net.v.detach().double()
+    flat = _flat_groups(net, alpha, v)
+    if n_levels > flat.shape[1]:
+        raise ValueError(f"n_levels must be <= {flat.shape[1]} (scalars per group)")
+    if codebooks is None:
+        books = torch.from_numpy(
+            np.stack([fit_codebook(row.numpy(), n_levels) for row in flat]).astype(
+                np.float64
+            )
+        )
+    else:
+        books = torch.as_tensor(np.asarray(codebooks), dtype=torch.float64)
+        if books.shape != (flat.shape[0], n_levels):
+            raise ValueError(
+                f"codebooks must have shape {(flat.shape[0], n_levels)}, "
+                f"got {tuple(books.shape)}"
+            )
+    books = _round_codebook(books, codebook_precision)
+    idx = _nearest(flat, books)
+    deq = torch.gather(books, 1, idx)
+    q_alpha, q_v = _unflat_groups(net, deq, v)
+    a_idx, v_idx = _unflat_groups(net, idx, v.long())
+    if net.learn_basis:
+        codes = [
+            subspace_code_length(
+                a_idx.numpy(),
+                v_idx.numpy(),
+                n_levels,
+                codebook_precision=codebook_precision,
+                grid_size=grid_size,
+            )
+        ]
+    else:
+        codes = [
+            subspace_code_length(
+                row.numpy(),
+                None,
+                n_levels,
+                codebook_precision=codebook_precision,
+                grid_size=grid_size,
+            )
+            for row in a_idx
+        ]
+    return QuantizedSubspace(
+        codebooks=books.numpy(),
+        alpha_index=a_idx.numpy(),
+        v_index=v_idx.numpy() if net.learn_basis else np.zeros((0,), np.int64),
+        alpha=q_alpha.float(),
+        v=q_v.float(),
+        codes=codes,
+    )
+
+
+def qat_finetune(
+    net: SubspaceNet,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    n_levels: int,
+    steps: int = 200,
+    batch_size: int = 128,
+    lr: float = 0.002,
+    seed: int = 0,
+    codebook_precision: int = 16,
+    grid_size: int = 1,
+    progress: Callable[[range], range] | None = None,
+) -> QuantizedSubspace:
+    """Quantisation-aware fine-tuning with a learned codebook, then quantise.
+
+    Parameters
+    ----------
+    net : SubspaceNet
+        A trained model; its coordinates are fine-tuned in place (a learned
+        basis is balanced first with :meth:`SubspaceNet.balance_`).
+    x, y : torch.Tensor
+        Training data, shapes ``(n_tasks, m, ...)`` and ``(n_tasks, m)``.
+    n_levels : int
+        Codebook size ``K >= 1``.
+    steps, batch_size, lr, seed
+        As in :func:`train_minibatch` (``steps >= 1``).
+    codebook_precision, grid_size
+        As in :func:`quantize_net`.
+    progress : callable or None
+        Wraps the step range.
+
+    Returns
+    -------
+    QuantizedSubspace
+        The model quantised with the learned codebook(s), and its code length.
+
+    Raises
+    ------
+    ValueError
+        As :func:`train_minibatch` and :func:`quantize_net`.
+
+    Notes
+    -----
+    After Lotfi et al. (2022): the codebook :math:`c` starts from 1-D k-means.
+    Each step maps every scalar :math:`w` to its nearest centroid
+    :math:`c_{a(w)}` in the forward pass and back-propagates with
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial w} = \\frac{\\partial L}{\\partial \\hat w},
+        \\qquad
+        \\frac{\\partial L}{\\partial c_j} = \\sum_{w:\\,a(w)=j}
+        \\frac{\\partial L}{\\partial \\hat w},
+
+    straight-through for the parameters and summed member gradients for the
+    centroids, implemented as :math:`\\hat w = c_{a(w)} + w - \\mathrm{sg}(w)`.
+    """
+    x, y = _check_task_batch(net, x, y)
+    steps = check_int(steps, "steps", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
+    check_positive(lr, "lr")
+    net.balance_()
+    start = quantize_net(
+        net, n_levels, codebook_precision=32, grid_size=grid_size
+    ).codebooks
+    books = nn.Parameter(torch.as_tensor(start, dtype=torch.float32))
+    opt = torch.optim.Adam([*_learned(net), books], lr=lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: _cosine(t, steps))
+    draw = _minibatches(x, y, steps, batch_size, seed)
+    loop = range(steps) if progress is None else progress(range(steps))
+    for _ in loop:
+        xb, yb = draw()
+        flat = _flat_groups(net, net.alpha, net.v)
+        with torch.no_grad():
+            idx = _nearest(flat, books)
+        hard = torch.gather(books, 1, idx) + flat - flat.detach()
+        q_alpha, q_v = _unflat_groups(net, hard, net.v)
+        opt.zero_grad()
+        out = net(xb, q_alpha, q_v)
+        logits = out.reshape(-1, out.shape[-1])
+        loss = nn.functional.cross_entropy(logits, yb.reshape(-1))
+        loss.backward()
+        opt.step()
+        sched.step()
+    return quantize_net(
+        net,
+        n_levels,
+        codebooks=books.detach().double().numpy(),
+        codebook_precision=codebook_precision,
+        grid_size=grid_size,
+    )
