@@ -16,6 +16,7 @@ __all__ = ["REGISTRY", "SCALES"]
 #: experiment name -> module (imported lazily by ``__main__``)
 REGISTRY: dict[str, str] = {
     "subspace": "mtlnotes.experiments.subspace",
+    "unbalanced": "mtlnotes.experiments.unbalanced",
 }
 
 #: ``full``: the stored results; ``book``: a reduced run of the same pipeline.
