@@ -224,3 +224,19 @@ def test_train_weighted_bad_weighting():
     )
     with pytest.raises(ValueError, match="weighting"):
         ub.train_weighted(net, tasks, "both", steps=1, batch_size=4, lr=0.01, seed=0)
+
+
+def test_format_tables(stored):
+    text = ub.format_tables(stored)
+    assert text.count("slides CIFAR10") == 2
+    task = stored["models"]["task"]["bounds"]["task_centric_fast"]
+    assert f"{task:.3f}" in text and "0.27" in text and "0.26" in text
+    with pytest.raises(ValueError, match="digits"):
+        ub.format_tables(stored, digits=0)
+
+
+def test_load_results_path(stored, tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"sizes": [1, 2]}))
+    assert ub.load_results(path) == {"sizes": [1, 2]}
+    assert ub.load_results()["sizes"] == stored["sizes"]

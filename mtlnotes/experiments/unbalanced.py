@@ -49,7 +49,9 @@ __all__ = [
     "COMMAND",
     "UnbalancedConfig",
     "config_for",
+    "format_tables",
     "ideal_kl_bound",
+    "load_results",
     "log_uniform_sizes",
     "make_unbalanced_tasks",
     "mgf_sup",
@@ -609,3 +611,107 @@ def run(
         RESULT_FILE if scale == "full" else RESULT_FILE.replace(".json", "_book.json")
     )
     return write_json(Path(out_dir) / name, out)
+
+
+#: The slides' split-CIFAR10 numbers (ConvNet, low-rank parametrisation).
+SLIDES_CIFAR10 = {
+    "harmonic_standard": 0.31,
+    "fast_rate_m_min": 0.35,
+    "task_centric_fast": 0.27,
+    "sample_centric_standard": 0.30,
+    "sample_centric_fast": 0.26,
+}
+
+_ROWS = {
+    "task-centric (bounds on R^MT)": (
+        ("Standard rate (harmonic mean)", "harmonic_standard"),
+        ("Fast-rate with m_min", "fast_rate_m_min"),
+        ("Fast-rate (unbalanced)", "task_centric_fast"),
+        ("kl bound from sup_mu M_mu (ideal)", "ideal_kl_bound"),
+        ("fresh-sample R^MT", "fresh_mt"),
+        ("training R^MT (coded model)", "train_mt"),
+    ),
+    "sample-centric (bounds on R^MT-S)": (
+        ("Standard rate", "sample_centric_standard"),
+        ("Fast-rate", "sample_centric_fast"),
+        ("fresh-sample R^MT-S", "fresh_mt_s"),
+        ("training R^MT-S (coded model)", "train_mt_s"),
+    ),
+}
+
+
+def format_tables(result: dict[str, Any], digits: int = 3) -> str:
+    """The two tables of the slides, for a stored (or fresh) result.
+
+    Parameters
+    ----------
+    result : dict
+        The output of :func:`run_config` (or the stored JSON): needs ``models``
+        with the entries ``"task"`` and ``"sample"``.
+    digits : int
+        Decimals printed, ``>= 1``.
+
+    Returns
+    -------
+    str
+        Task-centric table (rows: standard rate, fast rate with ``m_min``,
+        unbalanced fast rate, the ideal kl bound, fresh and training ``R^MT``) and
+        sample-centric table, one column per training objective and one with the
+        slides' split-CIFAR10 numbers.
+
+    Raises
+    ------
+    ValueError
+        If ``digits < 1``.
+    """
+    digits = check_int(digits, "digits", minimum=1)
+    models = result["models"]
+    lines = []
+    for title, rows in _ROWS.items():
+        lines.append(
+            f"{title:36s}{'task-weighted':>15s}{'sample-weighted':>17s}"
+            f"{'slides CIFAR10':>16s}"
+        )
+        for label, key in rows:
+            vals = []
+            for w in WEIGHTINGS:
+                entry = models[w]
+                vals.append(entry["bounds"].get(key, entry.get(key)))
+            slides = SLIDES_CIFAR10.get(key)
+            lines.append(
+                f"  {label:34s}{vals[0]:15.{digits}f}{vals[1]:17.{digits}f}"
+                + (f"{slides:16.2f}" if slides is not None else f"{'-':>16s}")
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def load_results(path: Path | str | None = None) -> dict[str, Any]:
+    """Read the stored full-scale results (``results/unbalanced_mnist1d.json``).
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The file; by default ``results/`` of the repository holding this package,
+        then of the current directory and its parents.
+
+    Returns
+    -------
+    dict
+        The parsed JSON.
+
+    Raises
+    ------
+    FileNotFoundError
+        If no stored file is found (run :data:`COMMAND`).
+    """
+    import json
+
+    if path is None:
+        places = [Path(__file__).resolve().parents[2], Path.cwd(), *Path.cwd().parents]
+        found = [p / "results" / RESULT_FILE for p in places]
+        found = [p for p in found if p.is_file()]
+        if not found:
+            raise FileNotFoundError(f"results/{RESULT_FILE} not found; run {COMMAND}")
+        path = found[0]
+    return json.loads(Path(path).read_text())
