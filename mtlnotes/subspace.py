@@ -845,6 +845,13 @@ def _unflat_groups(
     return flat, v
 
 
+def _ste_quantize(flat: torch.Tensor, books: torch.Tensor) -> torch.Tensor:
+    """Nearest centroid forward; straight-through to ``flat``, summed to ``books``."""
+    with torch.no_grad():
+        idx = _nearest(flat, books)
+    return torch.gather(books, 1, idx) + flat - flat.detach()
+
+
 def quantize_net(
     net: SubspaceNet,
     n_levels: int,
@@ -1022,11 +1029,9 @@ def qat_finetune(
     loop = range(steps) if progress is None else progress(range(steps))
     for _ in loop:
         xb, yb = draw()
-        flat = _flat_groups(net, net.alpha, net.v)
-        with torch.no_grad():
-            idx = _nearest(flat, books)
-        hard = torch.gather(books, 1, idx) + flat - flat.detach()
-        q_alpha, q_v = _unflat_groups(net, hard, net.v)
+        q_alpha, q_v = _unflat_groups(
+            net, _ste_quantize(_flat_groups(net, net.alpha, net.v), books), net.v
+        )
         opt.zero_grad()
         out = net(xb, q_alpha, q_v)
         logits = out.reshape(-1, out.shape[-1])

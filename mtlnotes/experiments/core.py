@@ -29,6 +29,7 @@ def run_jobs(
     *,
     desc: str = "jobs",
     threads: int = 1,
+    progress: bool = True,
 ) -> list[dict[str, Any]]:
     """Run ``func`` on every job, ``n_jobs`` at a time, with a tqdm bar.
 
@@ -44,6 +45,8 @@ def run_jobs(
         Label of the progress bar.
     threads : int
         Torch threads per worker.
+    progress : bool
+        Show the tqdm bar.
 
     Returns
     -------
@@ -65,7 +68,7 @@ def run_jobs(
         raise ValueError(f"n_jobs must be >= 1, got {n_jobs}")
     order = sorted(range(len(jobs)), key=lambda i: -float(jobs[i].get("cost", 1.0)))
     results: list[dict[str, Any] | None] = [None] * len(jobs)
-    bar = tqdm(total=len(jobs), desc=desc, mininterval=5.0)
+    bar = tqdm(total=len(jobs), desc=desc, mininterval=5.0, disable=not progress)
     if n_jobs == 1:
         torch.set_num_threads(threads)
         for i in order:

@@ -42,8 +42,10 @@ __all__ = [
     "RunConfig",
     "bounds_for_row",
     "calibrate",
+    "load_results",
     "necessary_dim",
     "plan",
+    "rows_from_results",
     "run",
     "run_config",
 ]
@@ -98,6 +100,30 @@ class RunConfig:
         if self.method == "STL":
             return float(self.k)
         return self.k + self.k * self.l / self.n_tasks
+
+
+def load_results(path: Path | str | None = None) -> dict[str, Any]:
+    """Read the stored full-scale results (``results/subspace_mnist1d.json``).
+
+    ``path=None`` looks in the ``results`` directory of the repository that
+    holds this package, then in the current directory and its parents.
+
+    Raises
+    ------
+    FileNotFoundError
+        If no stored file is found.
+    """
+    import json
+
+    if path is None:
+        here = Path(__file__).resolve().parents[2]
+        places = [here, Path.cwd(), *Path.cwd().parents]
+        found = [p / "results" / RESULT_FILE for p in places]
+        found = [p for p in found if p.is_file()]
+        if not found:
+            raise FileNotFoundError(f"results/{RESULT_FILE} not found; run {COMMAND}")
+        path = found[0]
+    return json.loads(Path(path).read_text())
 
 
 def calibrate(
@@ -352,8 +378,8 @@ def bounds_for_row(row: dict[str, Any], delta: float = DELTA) -> dict[str, float
 
 STL_DIMS = {"mnist_like": (32, 64, 128, 256, 512), "default": (128, 512)}
 MTL_DIMS = {
-    "mnist_like": ((4, 64), (8, 64), (16, 64), (16, 128), (32, 160)),
-    "default": ((8, 64), (32, 160)),
+    "mnist_like": ((4, 64), (8, 64), (16, 64), (16, 128), (32, 128)),
+    "default": ((8, 64), (32, 128)),
 }
 N_SWEEP = (1, 3, 10)
 CI_CONFIG = RunConfig(
@@ -378,7 +404,7 @@ def plan(scale: str) -> list[RunConfig]:
     if scale not in ("full", "book"):
         raise ValueError(f"scale must be 'full' or 'book', got {scale!r}")
     if scale == "book":
-        small = {"n_tasks": 4, "m_train": 500, "m_fresh": 1000, "steps": 150}
+        small = {"n_tasks": 4, "m_train": 400, "m_fresh": 1000, "steps": 150}
         small.update(qat_steps=40, levels=(8,))
         return [
             RunConfig("mnist_like", "pixels", "STL", 64, 1, **small),
@@ -427,8 +453,14 @@ def _cost(cfg: RunConfig) -> float:
     )
 
 
-def prepare_pools(configs: list[RunConfig], jobs: int = 1) -> None:
-    """Generate one MNIST-1D pool per setting, large enough for every config."""
+def prepare_pools(
+    configs: list[RunConfig], jobs: int = 1, *, progress: bool = True
+) -> None:
+    """Generate one MNIST-1D pool per setting, large enough for every config.
+
+    Pools already present and large enough are reused; ``progress=False``
+    hides the progress bar (e.g. in a notebook whose outputs are compared).
+    """
     need: dict[str, int] = {}
     for cfg in configs:
         extra = 1 if cfg.transfer else 0
@@ -441,6 +473,7 @@ def prepare_pools(configs: list[RunConfig], jobs: int = 1) -> None:
         [{"setting": s, "size": need[s], "cost": need[s]} for s in todo],
         min(jobs, max(len(todo), 1)),
         desc="MNIST-1D pools",
+        progress=progress,
     )
     for s, pool in zip(todo, made, strict=True):
         _POOLS[s] = (pool["x"], pool["y"])
@@ -455,7 +488,9 @@ def _run_job(job: dict[str, Any]) -> dict[str, Any]:
     return run_config(job["cfg"])
 
 
-def _rows(results: list[dict[str, Any]], delta: float) -> list[dict[str, Any]]:
+def rows_from_results(
+    results: list[dict[str, Any]], delta: float = DELTA
+) -> list[dict[str, Any]]:
     """One row per quantised variant; ``grid_size`` counts the configurations
     (dimensions x codebook sizes) searched for the same setting, family and
     method, paid for with ``ceil(log2 grid_size)`` bits in every code."""
@@ -564,6 +599,11 @@ def run(
         raise ValueError("device must be 'cpu' (the stored results are CPU runs)")
     clock = Clock()
     configs = plan(scale)
+    for cfg in configs:  # fail fast: every configuration must fit its model
+        mtl = cfg.method == "MTL"
+        subspace.SubspaceNet(
+            _base_model(cfg), 1, cfg.k, cfg.l if mtl else 1, learn_basis=mtl
+        )
     calibration = calibrate() if scale == "full" else None
     prepare_pools(configs, jobs)
     results = run_jobs(
@@ -572,7 +612,7 @@ def run(
         jobs,
         desc=f"subspace {scale}",
     )
-    rows = _rows(results, DELTA)
+    rows = rows_from_results(results, DELTA)
     main = [r for r in results if r["config"]["grid"] == "main"]
     payload: dict[str, Any] = {
         "command": COMMAND if scale == "full" else COMMAND.replace("full", "book"),
