@@ -98,7 +98,7 @@ def test_stored_mgf_values_recomputed(stored):
     assert value == pytest.approx(mgf["log_sup"][j], abs=1e-9)
     # below the Maurer constant of the subsampled problem, as the lemma says
     assert max(mgf["log_sup"]) < mgf["log_maurer"]
-    assert mgf["discretisation_error"] < 1e-2
+    assert mgf["discretisation_error"] < 2e-2
 
 
 def test_small_configuration_rerun_matches_stored(stored):
