@@ -29,12 +29,15 @@ from mtlnotes._validate import check_nonnegative, check_positive, check_probabil
 from mtlnotes.kl import kl_inv_upper
 
 __all__ = [
+    "BOUND_NAMES",
     "check_sizes",
     "harmonic_mean",
     "harmonic_mean_bound",
     "kl_ball_max",
     "min_size_fast_rate_bound",
+    "multitask_bounds",
     "sample_centric_bound",
+    "sample_centric_standard_bound",
     "task_centric_bound",
     "task_centric_budget",
 ]
@@ -446,3 +449,116 @@ def task_centric_bound(
     risks, bits_arr, size_arr, delta_arr = _prepare(emp_risks, bits, sizes, delta)
     budget = task_centric_budget(bits_arr, size_arr, delta_arr)
     return kl_ball_max(risks, size_arr / size_arr.sum(), budget, weights)
+
+
+def sample_centric_standard_bound(
+    emp_risks: ArrayLike, bits: ArrayLike, sizes: ArrayLike, delta: ArrayLike
+) -> float | NDArray[np.float64]:
+    """Standard-rate (Occam) bound on the sample-weighted risk ``R^MT-S``.
+
+    Parameters
+    ----------
+    emp_risks, bits, sizes, delta
+        As in :func:`harmonic_mean_bound`.
+
+    Returns
+    -------
+    float or ndarray
+        ``R̂^MT-S + sqrt((bits·ln 2 + ln(2/δ)) / (2M))`` with ``M = Σ m_i`` and
+        ``R̂^MT-S = Σ_i (m_i/M) R̂_i``.  Not clipped at 1.
+
+    Raises
+    ------
+    ValueError
+        On invalid input or mismatched shapes.
+
+    Notes
+    -----
+    ``R̂^MT-S`` is the plain average of ``M`` independent losses in [0, 1] with mean
+    ``R^MT-S``; Hoeffding's inequality and the Kraft union bound give the Occam
+    bound with ``M`` samples (chapter *Unbalanced multitask learning*, section on
+    trained networks).
+    """
+    risks, bits_arr, size_arr, delta_arr = _prepare(emp_risks, bits, sizes, delta)
+    total = float(size_arr.sum())
+    try:
+        return _out(
+            risks @ (size_arr / total) + occam_slack(bits_arr, total, delta_arr)
+        )
+    except ValueError as err:
+        raise _broadcast_error(err) from err
+
+
+BOUND_NAMES = (
+    "harmonic_standard",
+    "fast_rate_m_min",
+    "task_centric_fast",
+    "sample_centric_standard",
+    "sample_centric_fast",
+)
+
+
+def multitask_bounds(
+    train_err: ArrayLike, bits: float, sizes: ArrayLike, delta: float
+) -> dict[str, float]:
+    """Every unbalanced bound of the book for one coded tuple of predictors.
+
+    Parameters
+    ----------
+    train_err : array_like, shape (n,)
+        Per-task empirical (training) errors ``R̂_i`` in [0, 1]; one per task.
+    bits : float
+        Code length of the tuple in bits, ``>= 0`` (including any hyperparameter
+        selection cost).
+    sizes : array_like of int, shape (n,)
+        Task sizes ``m_i >= 1``; no task may be empty.
+    delta : float
+        Confidence parameter in (0, 1).
+
+    Returns
+    -------
+    dict of str to float
+        ``harmonic_standard`` (:func:`harmonic_mean_bound`, on ``R^MT``),
+        ``fast_rate_m_min`` (:func:`min_size_fast_rate_bound`, on ``R^MT``),
+        ``task_centric_fast`` (:func:`task_centric_bound` with weights ``1/n``, on
+        ``R^MT``), ``sample_centric_standard``
+        (:func:`sample_centric_standard_bound`, on ``R^MT-S``) and
+        ``sample_centric_fast`` (:func:`sample_centric_bound`, on ``R^MT-S``).
+
+    Raises
+    ------
+    ValueError
+        If ``train_err`` is not a 1-D array of values in [0, 1] with one entry per
+        task, ``sizes`` has an entry ``< 1`` (an empty task) or is empty, ``bits``
+        is negative, or ``delta`` lies outside (0, 1).
+
+    Notes
+    -----
+    Each value holds with probability ``>= 1 − δ`` on its own; the first three bound
+    ``R^MT = (1/n) Σ R_i``, the last two the sample-weighted ``R^MT-S = Σ (m_i/M)
+    R_i``.  Formulas: see the functions named above.
+    """
+    size_arr = check_sizes(sizes)
+    err = check_probability(train_err, "train_err")
+    if err.shape != size_arr.shape:
+        raise ValueError(
+            f"train_err must have one entry per task (shape {size_arr.shape}), "
+            f"got shape {err.shape}"
+        )
+    bits_arr = check_nonnegative(bits, "bits")
+    if bits_arr.ndim != 0:
+        raise ValueError("bits must be a scalar >= 0")
+    delta_arr = _check_delta(delta)
+    if delta_arr.ndim != 0:
+        raise ValueError("delta must be a scalar in (0, 1)")
+    funcs = (
+        harmonic_mean_bound,
+        min_size_fast_rate_bound,
+        task_centric_bound,
+        sample_centric_standard_bound,
+        sample_centric_bound,
+    )
+    return {
+        name: float(f(err, bits_arr, size_arr, delta_arr))
+        for name, f in zip(BOUND_NAMES, funcs, strict=True)
+    }

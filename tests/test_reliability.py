@@ -427,6 +427,15 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
         lambda: {"sizes": [3, 3], "lam": 3.0, "mu": [0.2, 0.5]},
         {"sizes": (*ARR, "neg"), "lam": NONNEG, "mu": (*PROB, "zero")},
     ),
+    "mgf.log_kl_mgf_binned": (
+        lambda: {"sizes": [3, 4], "mu": 0.3, "lam": 3.0, "cells": 64},
+        {
+            "sizes": (*ARR, "neg", "float"),
+            "mu": (*PROB, "zero"),
+            "lam": NONNEG,
+            "cells": (*INT, "zero"),
+        },
+    ),
     # regression ---------------------------------------------------------------
     "regression.covariance_with_condition": (
         lambda: {"d": 3, "kappa": 10.0, "rng": rng()},
@@ -721,6 +730,34 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
             "task_centric_bound",
         )
     },
+    "unbalanced.sample_centric_standard_bound": (
+        lambda: {
+            "emp_risks": [0.1, 0.2, 0.05],
+            "bits": 100.0,
+            "sizes": [100, 50, 400],
+            "delta": 0.05,
+        },
+        {
+            "emp_risks": (*PROB, "shape"),
+            "bits": NONNEG,
+            "sizes": (*ARR, "neg", "float", "zero", "shape"),
+            "delta": (*PROB, "zero"),
+        },
+    ),
+    "unbalanced.multitask_bounds": (
+        lambda: {
+            "train_err": [0.1, 0.2, 0.05],
+            "bits": 100.0,
+            "sizes": [100, 50, 400],
+            "delta": 0.05,
+        },
+        {
+            "train_err": (*PROB, "shape"),
+            "bits": NONNEG,
+            "sizes": (*ARR, "neg", "float", "zero", "shape"),
+            "delta": (*PROB, "zero"),
+        },
+    ),
     "unbalanced.kl_ball_max": (
         lambda: {
             "emp_risks": [0.1, 0.2, 0.05],

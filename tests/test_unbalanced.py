@@ -12,12 +12,15 @@ from scipy.optimize import minimize
 
 from mtlnotes.kl import kl_bernoulli, kl_inv_upper
 from mtlnotes.unbalanced import (
+    BOUND_NAMES,
     check_sizes,
     harmonic_mean,
     harmonic_mean_bound,
     kl_ball_max,
     min_size_fast_rate_bound,
+    multitask_bounds,
     sample_centric_bound,
+    sample_centric_standard_bound,
     task_centric_bound,
     task_centric_budget,
 )
@@ -247,3 +250,55 @@ def test_balanced_sizes_reduce_to_single_task_bounds(q):
     assert min_size_fast_rate_bound(risks, 123.0, sizes, 0.05) == pytest.approx(
         fast_rate_bound(q, 123.0, 240, 0.05), abs=1e-12
     )
+
+
+# --- the bound table of the trained-network experiment --------------------------
+
+
+def test_sample_centric_standard_formula():
+    total = SIZES.sum()
+    q_s = float(RISKS @ SIZES) / total
+    expect = q_s + math.sqrt((700 * math.log(2) + math.log(2 / 0.05)) / (2 * total))
+    assert sample_centric_standard_bound(RISKS, 700, SIZES, 0.05) == pytest.approx(
+        expect, rel=1e-14
+    )
+
+
+def test_multitask_bounds_match_the_single_bounds():
+    from mtlnotes.bounds import occam_bound
+
+    out = multitask_bounds(RISKS, 700, SIZES, 0.05)
+    assert tuple(out) == BOUND_NAMES
+    assert out["harmonic_standard"] == harmonic_mean_bound(RISKS, 700, SIZES, 0.05)
+    assert out["fast_rate_m_min"] == min_size_fast_rate_bound(RISKS, 700, SIZES, 0.05)
+    assert out["task_centric_fast"] == task_centric_bound(RISKS, 700, SIZES, 0.05)
+    assert out["sample_centric_fast"] == sample_centric_bound(RISKS, 700, SIZES, 0.05)
+    # the sample-centric standard rate is the Occam bound with M samples
+    q_s = float(RISKS @ SIZES) / SIZES.sum()
+    assert out["sample_centric_standard"] == pytest.approx(
+        occam_bound(q_s, 700, int(SIZES.sum()), 0.05), rel=1e-14
+    )
+    # each bound lies above the empirical risk it bounds
+    assert min(out["harmonic_standard"], out["task_centric_fast"]) > RISKS.mean()
+    assert out["sample_centric_fast"] > q_s
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"sizes": [100, 0, 10_000]}, "sizes"),  # an empty task
+        ({"sizes": [100, -3, 10_000]}, "sizes"),
+        ({"sizes": []}, "sizes"),
+        ({"delta": 0.0}, "delta"),
+        ({"delta": 1.0}, "delta"),
+        ({"delta": 1.5}, "delta"),
+        ({"train_err": [0.1, 0.2]}, "train_err"),
+        ({"train_err": [0.1, 0.2, 1.2]}, "train_err"),
+        ({"bits": -1.0}, "bits"),
+        ({"bits": [1.0, 2.0]}, "bits"),
+    ],
+)
+def test_multitask_bounds_bad_input(kwargs, name):
+    args = {"train_err": RISKS, "bits": 700, "sizes": SIZES, "delta": 0.05} | kwargs
+    with pytest.raises(ValueError, match=name):
+        multitask_bounds(**args)

@@ -17,6 +17,7 @@ __all__ = ["REGISTRY", "SCALES"]
 REGISTRY: dict[str, str] = {
     "subspace": "mtlnotes.experiments.subspace",
     "subspace_permutation": "mtlnotes.experiments.subspace_permutation",
+    "unbalanced": "mtlnotes.experiments.unbalanced",
 }
 
 #: ``full``: the stored results; ``book``: a reduced run of the same pipeline.
