@@ -358,3 +358,26 @@ def test_permutation_load_results_finds_or_names_the_file(tmp_path):
         FileNotFoundError, match=r"no_such_file\.json not found; run its e"
     ):
         exp.load_results(name="no_such_file.json")
+
+
+def test_load_stored_search_order(tmp_path, monkeypatch):
+    """A checkout's results/ first, then the prefix's share/ (pip install), then cwd."""
+    name = "only_for_this_test.json"
+    share = tmp_path / "prefix" / "share" / "mtlnotes" / "results"
+    share.mkdir(parents=True)
+    (share / name).write_text('{"where": "prefix"}')
+    work = tmp_path / "work" / "sub"
+    work.mkdir(parents=True)
+    (tmp_path / "work" / "results").mkdir()
+    (tmp_path / "work" / "results" / name).write_text('{"where": "cwd parent"}')
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(core.sys, "prefix", str(tmp_path / "prefix"))
+    assert core.load_stored(name, "cmd") == {"where": "prefix"}
+    (share / name).unlink()
+    assert core.load_stored(name, "cmd") == {"where": "cwd parent"}
+    (tmp_path / "work" / "results" / name).unlink()
+    with pytest.raises(FileNotFoundError, match="run cmd"):
+        core.load_stored(name, "cmd")
+    # the checkout's own file wins over everything
+    stored = core.load_stored("subspace_mnist1d.json", "cmd")
+    assert stored == json.loads(STORED.read_text())

@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import platform
 import resource
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,7 +16,14 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-__all__ = ["Clock", "environment", "run_jobs", "to_jsonable", "write_json"]
+__all__ = [
+    "Clock",
+    "environment",
+    "load_stored",
+    "run_jobs",
+    "to_jsonable",
+    "write_json",
+]
 
 
 def _init_worker(threads: int) -> None:  # pragma: no cover (runs in a child)
@@ -144,3 +152,46 @@ def write_json(path: Path, payload: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(to_jsonable(payload), indent=1) + "\n")
     return path
+
+
+def load_stored(name: str, command: str, path: Path | str | None = None) -> Any:
+    """Read a stored result file ``results/<name>`` (JSON).
+
+    Parameters
+    ----------
+    name : str
+        The file name under ``results/``, e.g. ``"subspace_mnist1d.json"``.
+    command : str
+        The command that writes it, named in the error when it is missing.
+    path : path-like, optional
+        Read this file instead of searching.
+
+    Returns
+    -------
+    object
+        The parsed JSON.
+
+    Raises
+    ------
+    FileNotFoundError
+        If no stored file is found.
+
+    Notes
+    -----
+    ``path=None`` searches, in order: ``results/`` of the repository that holds
+    this package (a checkout or an editable install), ``share/mtlnotes/results``
+    of the Python prefix (where ``pip install`` of the repository puts the
+    committed results, e.g. on Colab), then ``results/`` of the current
+    directory and of its parents.
+    """
+    if path is None:
+        places = [
+            Path(__file__).resolve().parents[2] / "results",
+            Path(sys.prefix) / "share" / "mtlnotes" / "results",
+            *(p / "results" for p in (Path.cwd(), *Path.cwd().parents)),
+        ]
+        found = [p / name for p in places if (p / name).is_file()]
+        if not found:
+            raise FileNotFoundError(f"results/{name} not found; run {command}")
+        path = found[0]
+    return json.loads(Path(path).read_text())

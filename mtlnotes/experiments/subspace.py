@@ -35,7 +35,13 @@ import numpy as np
 import torch
 
 from mtlnotes import bounds, data, subspace
-from mtlnotes.experiments.core import Clock, environment, run_jobs, write_json
+from mtlnotes.experiments.core import (
+    Clock,
+    environment,
+    load_stored,
+    run_jobs,
+    write_json,
+)
 
 __all__ = [
     "TARGET_ACCURACY",
@@ -116,18 +122,8 @@ def load_results(
     FileNotFoundError
         If no stored file is found.
     """
-    import json
-
-    if path is None:
-        here = Path(__file__).resolve().parents[2]
-        places = [here, Path.cwd(), *Path.cwd().parents]
-        found = [p / "results" / name for p in places]
-        found = [p for p in found if p.is_file()]
-        if not found:
-            hint = COMMAND if name == RESULT_FILE else "its experiment"
-            raise FileNotFoundError(f"results/{name} not found; run {hint}")
-        path = found[0]
-    return json.loads(Path(path).read_text())
+    hint = COMMAND if name == RESULT_FILE else "its experiment"
+    return load_stored(name, hint, path)
 
 
 def calibrate(

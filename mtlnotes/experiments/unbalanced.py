@@ -39,7 +39,7 @@ from torch import nn
 
 from mtlnotes import data, subspace
 from mtlnotes._validate import check_int, check_nonnegative, check_probability
-from mtlnotes.experiments.core import Clock, environment, write_json
+from mtlnotes.experiments.core import Clock, environment, load_stored, write_json
 from mtlnotes.kl import kl_inv_upper
 from mtlnotes.mgf import log_kl_mgf_binned, logit_grid
 from mtlnotes.unbalanced import check_sizes, multitask_bounds
@@ -705,13 +705,4 @@ def load_results(path: Path | str | None = None) -> dict[str, Any]:
     FileNotFoundError
         If no stored file is found (run :data:`COMMAND`).
     """
-    import json
-
-    if path is None:
-        places = [Path(__file__).resolve().parents[2], Path.cwd(), *Path.cwd().parents]
-        found = [p / "results" / RESULT_FILE for p in places]
-        found = [p for p in found if p.is_file()]
-        if not found:
-            raise FileNotFoundError(f"results/{RESULT_FILE} not found; run {COMMAND}")
-        path = found[0]
-    return json.loads(Path(path).read_text())
+    return load_stored(RESULT_FILE, COMMAND, path)
