@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -149,6 +150,13 @@ def answer_stub(label: str) -> str:
     if not isinstance(label, str):
         raise TypeError(f"label must be a str, got {type(label).__name__}")
     return f"*Exercise {label}: write your answer here.*"
+
+
+def _as_path(x: object, name: str) -> Path:
+    """``Path(x)`` for a str or path-like ``x``, else a TypeError naming ``name``."""
+    if not isinstance(x, str | os.PathLike):
+        raise TypeError(f"{name} must be a str or Path, got {type(x).__name__}")
+    return Path(x)
 
 
 class _Where:
@@ -414,13 +422,15 @@ def write_student_versions(src: str | Path, dest: str | Path) -> list[Path]:
 
     Raises
     ------
+    TypeError
+        If ``src`` or ``dest`` is not a str or Path.
     ValueError
         If ``src`` does not exist, is not a notebook or a directory holding
         notebooks, if ``dest`` lies inside the directory ``src`` or would
         overwrite ``src``, or if a notebook has unbalanced markers (see
         :func:`student_notebook`).
     """
-    src, dest = Path(src), Path(dest)
+    src, dest = _as_path(src, "src"), _as_path(dest, "dest")
     sources, targets = _sources_and_targets(src, dest)
     students = [
         student_notebook(nbformat.read(path, as_version=4), name=str(path))
@@ -454,11 +464,13 @@ def read_hidden_tests(path: str | Path) -> dict[str, str]:
 
     Raises
     ------
+    TypeError
+        If ``path`` is not a str or Path.
     ValueError
         If ``path`` does not exist, holds no block, a block is empty, a
         ``grade_id`` repeats, or a block holds an nbgrader marker line.
     """
-    path = Path(path)
+    path = _as_path(path, "path")
     if not path.is_file():
         raise ValueError(f"path {str(path)!r} must be an existing file")
     tests: dict[str, list[str]] = {}
@@ -468,21 +480,25 @@ def read_hidden_tests(path: str | Path) -> dict[str, str]:
         if match is not None:
             grade_id = match["grade_id"]
             if grade_id in tests:
-                raise ValueError(f"{path}: grade_id {grade_id!r} appears twice")
+                raise ValueError(
+                    f"path {str(path)!r}: grade_id {grade_id!r} appears twice"
+                )
             current = tests[grade_id] = []
         elif current is not None:
             if _MARKER.match(line):
                 raise ValueError(
-                    f"{path}: the hidden tests must not hold marker lines "
+                    f"path {str(path)!r}: the hidden tests must not hold marker lines "
                     f"({line.strip()!r}); they are added when the cell is made"
                 )
             current.append(line)
     if not tests:
-        raise ValueError(f"{path}: no block opened by '# %% ex-<chapter>-<n>-hidden'")
+        raise ValueError(
+            f"path {str(path)!r}: no block opened by '# %% ex-<chapter>-<n>-hidden'"
+        )
     out = {key: "\n".join(lines).strip("\n") for key, lines in tests.items()}
     empty = [key for key, code in out.items() if not code.strip()]
     if empty:
-        raise ValueError(f"{path}: the hidden tests {empty} are empty")
+        raise ValueError(f"path {str(path)!r}: the hidden tests {empty} are empty")
     return out
 
 
@@ -518,7 +534,8 @@ def nbgrader_source(
     Raises
     ------
     TypeError
-        If ``nb`` is not a ``NotebookNode`` (or another mapping).
+        If ``nb`` is not a ``NotebookNode`` (or another mapping), or ``hidden``
+        is not a mapping of str to str.
     ValueError
         If a key of ``hidden`` is not ``<label>-hidden`` for an exercise of
         ``nb`` with check cells, or ``nb`` already has a cell with that
@@ -527,6 +544,13 @@ def nbgrader_source(
     if not isinstance(nb, Mapping):
         raise TypeError(
             f"nb must be a notebook (NotebookNode), got {type(nb).__name__}"
+        )
+    if not isinstance(hidden, Mapping) or not all(
+        isinstance(key, str) and isinstance(code, str) for key, code in hidden.items()
+    ):
+        raise TypeError(
+            "hidden must be a mapping of grade_id (str) to test code (str), "
+            f"got {type(hidden).__name__}"
         )
     source = nbformat.from_dict(json.loads(json.dumps(nb)))
     last_check: dict[str, int] = {}
@@ -545,7 +569,10 @@ def nbgrader_source(
                 f"{sorted(last_check)}"
             )
         if grade_id in present:
-            raise ValueError(f"{name}: a cell with grade_id {grade_id!r} exists")
+            raise ValueError(
+                f"{name}: hidden tests {grade_id!r}: a cell with that grade_id "
+                "exists in nb"
+            )
         cell = nbformat.v4.new_code_cell(
             f"{_HIDDEN_NOTE}\n### BEGIN HIDDEN TESTS\n{code}\n### END HIDDEN TESTS",
             metadata={
@@ -618,12 +645,15 @@ def write_nbgrader_sources(
 
     Raises
     ------
+    TypeError
+        If ``src``, ``dest`` or ``hidden_tests`` is not a str or Path.
     ValueError
         As :func:`write_student_versions`, if ``hidden_tests`` is not a
         directory, or if a file of hidden tests does not fit its chapter (see
         :func:`nbgrader_source`).  Nothing is written then.
     """
-    src, dest, hidden_tests = Path(src), Path(dest), Path(hidden_tests)
+    src, dest = _as_path(src, "src"), _as_path(dest, "dest")
+    hidden_tests = _as_path(hidden_tests, "hidden_tests")
     if not hidden_tests.is_dir():
         raise ValueError(f"hidden_tests {str(hidden_tests)!r} must be a directory")
     sources, targets = _sources_and_targets(src, dest)

@@ -30,6 +30,18 @@ KL_WORKLOAD_SEED = 20251124
 _P_END = 1.0 - 1e-15
 
 
+def _real(x: object, name: str) -> float:
+    """``float(x)`` for a real number ``x``; a TypeError naming ``name`` otherwise."""
+    if isinstance(x, str | bytes):  # float() would parse "0.5"
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be a real number, got {type(x).__name__}"
+        ) from None
+
+
 def kl_scalar(q: float, p: float) -> float:
     """kl(q‖p) of two Bernoulli laws, on Python floats.
 
@@ -47,9 +59,11 @@ def kl_scalar(q: float, p: float) -> float:
 
     Raises
     ------
+    TypeError
+        If ``q`` or ``p`` is not a real number (a str, ``None``, a list).
     ValueError
-        If ``q`` is outside [0, 1], or ``p`` is outside (0, 1) and differs from
-        ``q``.
+        If ``q`` is NaN or outside [0, 1], or ``p`` is NaN or outside (0, 1) and
+        differs from ``q``.
 
     Notes
     -----
@@ -58,10 +72,18 @@ def kl_scalar(q: float, p: float) -> float:
     bounds.  Not accurate for ``p`` very close to ``q`` (cancellation), which
     :func:`mtlnotes.kl.kl_bernoulli` handles.
     """
-    if not 0.0 <= q <= 1.0:
-        raise ValueError(f"q must lie in [0, 1], got {q!r}")
-    if not (0.0 < p < 1.0 or p == q):
-        raise ValueError(f"p must lie in (0, 1) or equal q, got {p!r}")
+    # plain comparisons (NaN fails them; a str or None raises TypeError, renamed
+    # here): NumPy checks would slow the baseline; try costs nothing in Python 3.11
+    try:
+        if not 0.0 <= q <= 1.0:
+            raise ValueError(f"q must lie in [0, 1], got {q!r}")
+    except TypeError:
+        raise TypeError(f"q must be a real number, got {type(q).__name__}") from None
+    try:
+        if not (0.0 < p < 1.0 or p == q):
+            raise ValueError(f"p must lie in (0, 1) or equal q, got {p!r}")
+    except TypeError:
+        raise TypeError(f"p must be a real number, got {type(p).__name__}") from None
     out = q * math.log(q / p) if q > 0 else 0.0
     if q < 1:
         out += (1 - q) * math.log((1 - q) / (1 - p))
@@ -88,8 +110,11 @@ def kl_inv_upper_brentq(q: float, c: float) -> float:
 
     Raises
     ------
+    TypeError
+        If ``q`` or ``c`` is not a real number (a str, ``None``, a list).
     ValueError
-        If ``q`` is outside [0, 1] or ``c`` is negative or NaN.
+        If ``q`` is NaN or outside [0, 1], or ``c`` is negative or NaN
+        (``c = inf`` is allowed and gives 1, as in :func:`mtlnotes.kl.kl_inv_upper`).
 
     Notes
     -----
@@ -97,7 +122,7 @@ def kl_inv_upper_brentq(q: float, c: float) -> float:
     :math:`10^{-14}` (chapter: Occam and fast-rate kl bounds).
     """
     # plain comparisons (NaN fails them): NumPy checks would slow the baseline
-    q, c = float(q), float(c)
+    q, c = _real(q, "q"), _real(c, "c")
     if not 0.0 <= q <= 1.0:
         raise ValueError(f"q must lie in [0, 1], got {q!r}")
     if not c >= 0.0:

@@ -83,10 +83,57 @@ def _check_grid(values: Sequence[float] | np.ndarray) -> np.ndarray:
     return grid
 
 
+def _check_draw(draw: object) -> None:
+    if not callable(draw):
+        raise TypeError(
+            f"draw must be a callable draw(ax, value), got {type(draw).__name__}"
+        )
+
+
+def _check_label(label: object) -> str:
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str, got {type(label).__name__}")
+    if not label:
+        raise ValueError("label must be a non-empty string")
+    return label
+
+
+def _check_figure(figsize: object, dpi: object) -> tuple[tuple[float, float], int]:
+    """``figsize`` as two floats > 0 and ``dpi`` in [20, 300], frames < 2**16 px."""
+    size = as_float_array(figsize, "figsize")
+    if size.shape != (2,) or np.any(size <= 0):
+        raise ValueError("figsize must be two numbers > 0 (width, height in inches)")
+    dots = check_int(dpi, "dpi", minimum=20)
+    if dots > 300:
+        raise ValueError(f"dpi must be an integer in [20, 300], got {dots}")
+    if np.any(size >= 2**16 / dots):  # Agg's limit on an image side (no overflow)
+        raise ValueError(
+            f"figsize times dpi must stay below 2**16 pixels a side, got "
+            f"{size[0]:.3g} x {size[1]:.3g} inches at {dots} dpi"
+        )
+    width, height = size.tolist()
+    return (width, height), dots
+
+
+def _check_fmt(fmt: object) -> str:
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a str such as '{{:.3g}}', got {fmt!r}")
+    try:
+        fmt.format(0.5)
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError) as err:
+        raise ValueError(
+            f"fmt must format one number, as fmt.format(value); {fmt!r} fails: {err}"
+        ) from None
+    return fmt
+
+
 def _initial_index(grid: np.ndarray, initial: float | None) -> int:
     if initial is None:
         return grid.size // 2
-    start = float(as_float_array(initial, "initial"))
+    point = as_float_array(initial, "initial")
+    if point.ndim != 0:
+        raise ValueError(f"initial must be one number, got shape {point.shape}")
+    start = float(point)
     if not grid[0] <= start <= grid[-1]:
         raise ValueError(
             f"initial must lie in [{grid[0]:g}, {grid[-1]:g}] (the grid), got {start:g}"
@@ -123,8 +170,12 @@ def render_frames(
 
     Raises
     ------
+    TypeError
+        If ``draw`` is not callable, or ``values``, ``figsize`` or ``dpi`` is not
+        numeric (``dpi`` not an integer).
     ValueError
-        If ``values``, ``figsize`` or ``dpi`` is out of range.
+        If ``values``, ``figsize`` or ``dpi`` is out of range, or a frame would be
+        :math:`2^{16}` pixels or more a side (``figsize[i]·dpi``).
 
     Notes
     -----
@@ -133,16 +184,12 @@ def render_frames(
     no pyplot state is touched (chapters: gradient descent and conditioning,
     MAP/ridge).
     """
+    _check_draw(draw)
     grid = _check_grid(values)
-    size = as_float_array(figsize, "figsize")
-    if size.shape != (2,) or np.any(size <= 0):
-        raise ValueError("figsize must be two numbers > 0 (width, height in inches)")
-    dots = check_int(dpi, "dpi", minimum=20)
-    if dots > 300:
-        raise ValueError(f"dpi must be an integer in [20, 300], got {dots}")
+    size, dots = _check_figure(figsize, dpi)
     frames = []
     for value in grid.tolist():
-        fig = Figure(figsize=tuple(size.tolist()), dpi=dots, layout="constrained")
+        fig = Figure(figsize=size, dpi=dots, layout="constrained")
         FigureCanvasAgg(fig)
         draw(fig.add_subplot(), value)
         buffer = io.BytesIO()
@@ -174,17 +221,25 @@ def slider_controller(labels: Sequence[str], *, label: str, initial_index: int) 
 
     Raises
     ------
+    TypeError
+        If ``labels`` is a str or not iterable, ``label`` is not a str, or
+        ``initial_index`` is not an integer.
     ValueError
         If ``labels`` has the wrong length, ``label`` is empty or
         ``initial_index`` is out of range.
     """
-    texts = [str(t) for t in labels]
+    message = f"labels must be a sequence of str (a list), got {type(labels).__name__}"
+    if isinstance(labels, str | bytes):
+        raise TypeError(message)
+    try:
+        texts = [str(t) for t in labels]
+    except TypeError:  # not iterable
+        raise TypeError(message) from None
     if not 2 <= len(texts) <= MAX_FRAMES:
         raise ValueError(
             f"labels must hold 2 to {MAX_FRAMES} entries, got {len(texts)}"
         )
-    if not label:
-        raise ValueError("label must be a non-empty string")
+    _check_label(label)
     start = check_int(initial_index, "initial_index", minimum=0)
     if start >= len(texts):
         raise ValueError(
@@ -277,9 +332,14 @@ def slider_figure(
 
     Raises
     ------
+    TypeError
+        If ``draw`` is not callable, ``label`` or ``fmt`` is not a str, or a
+        number is not numeric (see :func:`render_frames`).
     ValueError
-        If ``mode`` is not one of the three names, or another argument is out of
-        range (see :func:`render_frames` and :func:`slider_controller`).
+        If ``mode`` is not one of the three names, ``fmt`` does not format one
+        number, or another argument is out of range (see :func:`render_frames`
+        and :func:`slider_controller`).  Everything is checked before anything
+        is drawn or shown, in either mode.
 
     Notes
     -----
@@ -291,8 +351,12 @@ def slider_figure(
     """
     if mode not in ("auto", "widget", "static"):
         raise ValueError(f"mode must be 'auto', 'widget' or 'static', got {mode!r}")
+    _check_draw(draw)
     grid = _check_grid(values)
+    _check_label(label)
     start = _initial_index(grid, initial)
+    _check_fmt(fmt)
+    _check_figure(figsize, dpi)
     texts = [fmt.format(v) for v in grid.tolist()]
     if mode == "auto":
         try:

@@ -33,8 +33,10 @@ import math
 import pkgutil
 import re
 import signal
+import typing
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -290,6 +292,41 @@ def notebook():
         nbformat.v4.new_code_cell("1"),
     ]
     return nb
+
+
+def exercise_notebook():
+    """A chapter with one exercise ``ex-a-1`` and its check cell (nbgrader ids)."""
+    import nbformat
+
+    nb = notebook()
+    check = nbformat.v4.new_code_cell("assert 1 + 1 == 2")
+    check.metadata["nbgrader"] = {
+        "grade": True,
+        "solution": False,
+        "locked": True,
+        "points": 1,
+        "grade_id": "ex-a-1-check-1",
+        "schema_version": 3,
+    }
+    nb.cells.append(check)
+    return nb
+
+
+# a stored file of hidden tests (the valid input of assign.read_hidden_tests)
+HIDDEN_TESTS = Path(__file__).parent / "hidden" / "gd_contraction.py"
+
+
+def draw_line(ax, value):
+    """A cheap ``draw(ax, value)`` for the interactive figures."""
+    ax.plot([0.0, 1.0], [0.0, value])
+
+
+def frames_args() -> dict:
+    """The smallest valid figure: two frames of 1 x 1 inch at 20 dpi."""
+    return {"draw": draw_line, "values": [0.0, 1.0], "figsize": (1.0, 1.0), "dpi": 20}
+
+
+FIGSIZE = (*POS, "zero", "huge", "empty")  # 1e308 inches: beyond 2**16 pixels
 
 
 def ntk_model():
@@ -1112,6 +1149,63 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
         lambda: {"nb": notebook()},
         {"nb": ("str", "none")},
     ),
+    "assign.answer_stub": (
+        lambda: {"label": "ex-a-1"},
+        {"label": ("nan", "none", "empty")},
+    ),
+    "assign.read_hidden_tests": (
+        lambda: {"path": HIDDEN_TESTS},
+        {"path": ("str", "nan", "none", "empty")},  # "abc" is no existing file
+    ),
+    "assign.nbgrader_source": (
+        lambda: {"nb": exercise_notebook(), "hidden": {"ex-a-1-hidden": "x = 1"}},
+        {"nb": ("str", "none"), "hidden": ("str", "nan", "none", "empty")},
+    ),
+    # baselines (scalar, plain-Python checks) ----------------------------------
+    "baselines.kl_scalar": (
+        lambda: {"q": 0.3, "p": 0.5},
+        {"q": (*PROB, "huge"), "p": (*PROB, "zero", "huge")},
+    ),
+    "baselines.kl_inv_upper_brentq": (
+        lambda: {"q": 0.3, "c": 0.05},
+        {"q": (*PROB, "huge"), "c": ("nan", "str", "none", "neg")},  # c = inf: 1
+    ),
+    "baselines.kl_inversion_workload": (
+        lambda: {"n": 5},
+        {"n": (*INT, "zero"), "seed": INT},
+    ),
+    # interactive ---------------------------------------------------------------
+    "interactive.front_end_attached": (lambda: {}, {}),  # no kernel under pytest
+    "interactive.render_frames": (
+        frames_args,
+        {
+            "draw": ("nan", "str", "none"),
+            "values": (*ARR, "empty", "shape"),  # [0, 1, 0.5] is not increasing
+            "figsize": FIGSIZE,
+            "dpi": (*INT, "zero"),
+        },
+    ),
+    "interactive.slider_controller": (
+        lambda: {"labels": ["0", "1"], "label": "s", "initial_index": 0},
+        {
+            "labels": ("str", "none", "empty"),
+            "label": ("nan", "none", "empty"),
+            "initial_index": INT,
+        },
+    ),
+    "interactive.slider_figure": (
+        lambda: {**frames_args(), "label": "s", "mode": "static"},
+        {
+            "draw": ("nan", "str", "none"),
+            "values": (*ARR, "empty", "shape"),
+            "label": ("nan", "none", "empty"),
+            "initial": ("nan", "inf", "str", "huge", "empty"),
+            "fmt": ("nan", "none", "empty"),
+            "figsize": FIGSIZE,
+            "dpi": (*INT, "zero"),
+            "mode": ("str", "none"),
+        },
+    ),
 }
 
 
@@ -1231,6 +1325,69 @@ CUSTOM: list[tuple[str, str, Callable[[Any], dict], type | tuple, str]] = [
         lambda t: {"argv": [str(t / "missing"), str(t / "out")]},
         SystemExit,
         "src",
+    ),
+    (
+        "assign.read_hidden_tests-no-block",
+        "assign.read_hidden_tests",
+        lambda t: {"path": (t / "ch.py", (t / "ch.py").write_text("x = 1\n"))[0]},
+        ValueError,
+        "path",
+    ),
+    (
+        "assign.nbgrader_source-unknown-exercise",
+        "assign.nbgrader_source",
+        lambda t: {"nb": exercise_notebook(), "hidden": {"ex-b-1-hidden": "x = 1"}},
+        ValueError,
+        "hidden",
+    ),
+    (
+        "assign.nbgrader_source-code-not-str",
+        "assign.nbgrader_source",
+        lambda t: {"nb": exercise_notebook(), "hidden": {"ex-a-1-hidden": None}},
+        TypeError,
+        "hidden",
+    ),
+    (
+        "assign.write_nbgrader_sources-missing-hidden-tests",
+        "assign.write_nbgrader_sources",
+        lambda t: {**_assign_dirs(t), "hidden_tests": str(t / "no-tests")},
+        ValueError,
+        "hidden_tests",
+    ),
+    (
+        "assign.write_nbgrader_sources-missing",
+        "assign.write_nbgrader_sources",
+        lambda t: {**_assign_dirs(t), "hidden_tests": str(t)},
+        ValueError,
+        "src",
+    ),
+    (
+        "assign.write_nbgrader_sources-src-none",
+        "assign.write_nbgrader_sources",
+        lambda t: {**_assign_dirs(t), "src": None, "hidden_tests": str(t)},
+        TypeError,
+        "src",
+    ),
+    (
+        "assign.write_nbgrader_sources-hidden-tests-nan",
+        "assign.write_nbgrader_sources",
+        lambda t: {**_assign_dirs(t), "hidden_tests": math.nan},
+        TypeError,
+        "hidden_tests",
+    ),
+    (
+        "interactive.slider_figure-fmt",
+        "interactive.slider_figure",
+        lambda t: {**frames_args(), "label": "s", "fmt": "{:d}", "mode": "static"},
+        ValueError,
+        "fmt",
+    ),
+    (
+        "interactive.render_frames-pixels",
+        "interactive.render_frames",
+        lambda t: {**frames_args(), "figsize": (300.0, 1.0), "dpi": 300},
+        ValueError,
+        "figsize",
     ),
     # h12: MNIST-1D tasks, minibatch/QAT training, adaptive codes (issue 12)
     (
@@ -1439,6 +1596,18 @@ def test_valid_call_is_finite(qualname):
     (otherwise a bad case could pass for the wrong reason)."""
     out = _call_or_skip(qualname, _factory(qualname))
     assert all_finite(out), f"{qualname} returned non-finite output on valid input"
+
+
+@pytest.mark.parametrize(
+    "qualname", [q for q, (factory, probes) in SPECS.items() if not probes]
+)
+def test_function_without_arguments_returns_its_type(qualname):
+    """A function called with no arguments (nothing to probe) runs and returns an
+    instance of its annotated return type."""
+    func = resolve(qualname)
+    assert not inspect.signature(func).parameters, f"{qualname} takes arguments"
+    returns = typing.get_type_hints(func)["return"]
+    assert isinstance(func(), returns), f"{qualname} did not return a {returns}"
 
 
 def bad_call(qualname: str, arg: str, kind: str) -> tuple[dict, str]:
