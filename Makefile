@@ -53,8 +53,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# two workers (CI has 2 cores); a test file stays on one worker, so module fixtures
+# (one book build, one nbgrader course) are made once
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests --cov=mtlnotes --cov-report=term --cov-fail-under=90
+	$(BIN)/python -m pytest tests -n 2 --dist loadfile \
+	  --cov=mtlnotes --cov-report=term --cov-fail-under=90
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL_OPTS) $(if $(NB),$(NB),$(NOTEBOOKS))
