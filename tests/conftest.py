@@ -25,3 +25,20 @@ def book_html(tmp_path_factory) -> Path:
     prefix = unshare_prefix()
     wrap = offline_wrap(prefix) if prefix else []
     return build_strict(ROOT, tmp_path_factory.mktemp("book"), wrap=wrap)
+
+
+#: modules that run for minutes on one core (the nbgrader round trip executes 30
+#: notebooks; the student and mutant tests execute every chapter): collected
+#: first, so that with ``pytest -n 2 --dist loadfile`` they start at once on their
+#: own worker instead of ending the run alone.
+SLOW_FIRST = (
+    "test_nbgrader_roundtrip.py",
+    "test_student_notebooks.py",
+    "test_exercise_mutants.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Move the items of the ``SLOW_FIRST`` modules to the front, in that order."""
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))
