@@ -401,6 +401,18 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
         lambda: {"kappa": [1.0, 10.0], "tol": 1e-3},
         {"kappa": (*ARR, "zero", "huge"), "tol": (*PROB, "zero")},
     ),
+    # glue ---------------------------------------------------------------------
+    "glue.round_significant": (
+        lambda: {"value": 0.4435, "digits": 3},
+        {
+            "value": ("nan", "inf", "str", "none"),
+            "digits": ("float", "str", "none", "neg"),
+        },
+    ),
+    "glue.glue": (
+        lambda: {"name": "k", "value": 0.4435, "digits": 3},
+        {"name": ("none", "float"), "value": ("nan", "inf", "str", "none")},
+    ),
     # kl -----------------------------------------------------------------------
     "kl.kl_bernoulli": (lambda: {"q": [0.1, 0.5], "p": 0.3}, {"q": PROB, "p": PROB}),
     **{
