@@ -334,5 +334,6 @@ def test_train_map_start_continues_training_exactly():
     # start is not modified, and steps=0 from start returns start's parameters
     same, _ = train_map(net, x, y, 0.3, steps=0, lr=0.1, start=half)
     assert all(
-        torch.equal(p, q) for p, q in zip(same.parameters(), half.parameters(), strict=True)
+        torch.equal(p, q)
+        for p, q in zip(same.parameters(), half.parameters(), strict=True)
     )

@@ -64,6 +64,7 @@ with torch.no_grad():
     f0_X, f0_t = net_ex(torch.from_numpy(X)).numpy(), net_ex(Tt).numpy()
 pred_zero = kernels.kernel_ridge_predict(K_ex, Kx_ex, y + f0_X, lam) - f0_t
 
+
 # %% ex-ntk-1: absolute value instead of the clamp at 0
 def lam_for_kappa(K, c):
     eig = np.linalg.eigvalsh(K)
