@@ -11,8 +11,7 @@ log_v = np.log([det_normalised_variance(k) for k in big])
 assert abs((log_v[1] - log_v[0]) / np.log(10) - 1) < 0.01
 
 # %% ex-linrep-2-hidden
-# at Phi = Phi_star every inf ER is 0: both risks are the noise term, so nu_tilde = 1
-assert abs(nu_tilde_ls(Ps) - 1.0) < 1e-12
+# a representation unrelated to erm.Phi: the closed form of prop-linrep-ls-risk
 Phi_rot = np.linalg.qr(np.random.default_rng(5).standard_normal((d_x, r)))[0].T
 inf_rot = linrep.inf_excess_risk(Phi_rot, problem.F_star, Ps, Sx)
 risk_rot = inf_rot + (d_y * sigma**2 + inf_rot) * r / (N - r - 1)

@@ -59,3 +59,9 @@ def nu_tilde_ls(Phi):
     inf_er = linrep.inf_excess_risk(Phi, problem.F_star, Ps, Sx)
     risk = inf_er + (d_y * sigma**2 + inf_er) * r / (N - r)
     return risk[1:].mean() / risk[0]
+
+
+# %% ex-linrep-2: Phi ignored, the chapter's inf_er (computed for erm.Phi) reused
+def nu_tilde_ls(Phi):
+    risk = linrep.expected_ls_excess_risk(inf_er, d_y, sigma, r, N)
+    return risk[1:].mean() / risk[0]
