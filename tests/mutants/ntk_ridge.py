@@ -69,3 +69,22 @@ pred_zero = kernels.kernel_ridge_predict(K_ex, Kx_ex, y + f0_X, lam) - f0_t
 def lam_for_kappa(K, c):
     eig = np.linalg.eigvalsh(K)
     return abs(eig[-1] - c * eig[0]) / (c - 1.0)
+
+
+# %% ex-ntk-1: a sufficient value, not the least one (lambda_min ignored)
+def lam_for_kappa(K, c):
+    eig = np.linalg.eigvalsh(K)
+    return max(0.0, eig[-1] / (c - 1.0))
+
+
+# %% ex-ntk-1: c on the wrong eigenvalue: (c lambda_max - lambda_min)/(c - 1)
+def lam_for_kappa(K, c):
+    eig = np.linalg.eigvalsh(K)
+    return max(0.0, (c * eig[-1] - eig[0]) / (c - 1.0))
+
+
+# %% ex-ntk-2: the linearised network f_lin instead of the centred g_lin (f_0 kept)
+K_ex, Kx_ex = ntk.empirical_ntk(net_ex, X), ntk.empirical_ntk(net_ex, Xt, X)
+with torch.no_grad():
+    f0_X, f0_t = net_ex(torch.from_numpy(X)).numpy(), net_ex(Tt).numpy()
+pred_zero = kernels.kernel_ridge_predict(K_ex, Kx_ex, y + 2 * f0_X, lam) - f0_t

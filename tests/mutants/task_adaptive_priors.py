@@ -28,3 +28,16 @@ erm_train_closed = np.sum(1 / eigs) / (n - d - 1)
 # %% ex-adaptive-2: sigma^2 Tr(Sigma^-1) / n (the population covariance in place of E[Sigma_hat^-1])
 eigs = np.linalg.eigvalsh(problem.Sigma)
 erm_train_closed = sigma**2 * np.sum(1 / eigs) / n
+
+
+# %% ex-adaptive-1: max instead of min
+def kappa_after(X, kappa_target):
+    return max(np.linalg.cond(X.T @ X), kappa_target)
+
+
+# %% ex-adaptive-2: n - d instead of n - d - 1
+eigs = np.linalg.eigvalsh(problem.Sigma)
+erm_train_closed = sigma**2 * np.sum(1 / eigs) / (n - d)
+
+# %% ex-adaptive-2: the Monte Carlo mean of the pipeline instead of the closed form
+erm_train_closed = erm.train_er.mean()
