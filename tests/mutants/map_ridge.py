@@ -45,3 +45,10 @@ def sup_ball_risk(X, sigma, lam, B):
 def tau_critical(H):
     lam_min = np.linalg.eigvalsh(H)[0]
     return math.inf if lam_min > 0 else 1.0 / math.sqrt(-lam_min)
+
+
+# %% ex-map-3: sigma left out of the variance (the note's slip in Proposition 2)
+def sup_ball_risk(X, sigma, lam, B):
+    s2_min = np.linalg.eigvalsh(X.T @ X)[0] if X.shape[0] >= X.shape[1] else 0.0
+    variance = ridge_risk(X, np.zeros(X.shape[1]), 1.0, lam)
+    return variance + lam**2 * B**2 / (max(s2_min, 0.0) + lam) ** 2
