@@ -41,3 +41,9 @@ def rho_safe(H):
 def whiten(Z):
     L = np.linalg.cholesky(Z.T @ Z)
     return np.linalg.solve(L, Z.T).T
+
+
+# %% ex-gd-1: np.linalg.eig read as if sorted largest first (its order is unspecified)
+def rho_safe(H):
+    eig = np.linalg.eig(H)[0].real
+    return float(1.0 - eig[-1] / eig[0])
