@@ -89,8 +89,7 @@ PRINT_CSS = """
 # the article (typeset) and MathJax's style sheet for it.
 EXTRACT = """(async (slug, pages, origin, published) => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await MathJax.startup.promise;
-    if (MathJax.typesetPromise) await MathJax.typesetPromise();
+    await MathJax.startup.promise;  // the first typesetting pass is done
   }
   await document.fonts.ready;
   await Promise.all(Array.from(document.images).map(img => img.complete ?
@@ -121,17 +120,10 @@ EXTRACT = """(async (slug, pages, origin, published) => {
                      url.hash);
     }
   }
-  const nav = document.querySelector(".bd-sidebar-primary a.current");
-  const h1 = article.querySelector("h1");
-  const bare = h1 ? h1.textContent.replace(/[#¶]\\s*$/, "").trim() : document.title;
-  const numbered = nav ? nav.textContent.trim() : bare;
-  if (h1 && numbered !== bare && numbered.endsWith(bare)) {
-    h1.insertBefore(document.createTextNode(numbered.slice(0, -bare.length)),
-                    h1.firstChild);
-  }
+  const h1 = article.querySelector("h1");  // with its number, if numbered
   const styles = Array.from(document.querySelectorAll("style"))
     .filter(s => s.id.startsWith("MJX")).map(s => s.textContent).join("\\n");
-  return {title: h1 ? h1.textContent.replace(/[#¶]\\s*$/, "").trim() : bare,
+  return {title: h1.textContent.replace(/[#¶]\\s*$/, "").trim(),
           solutions: solutions.length, untypeset, broken,
           html: article.innerHTML, styles};
 })"""

@@ -55,8 +55,9 @@ RAW_TEX = re.compile(r"\$|\\frac|\\\(|\\\)|\\\[|\\\]|\\begin\{|\?\?")
 
 
 def squeeze(text: str) -> str:
-    """``text`` without white space (line breaks in a PDF fall anywhere)."""
-    return re.sub(r"\s+", "", text)
+    """``text`` without white space and hyphens (line breaks in a PDF fall
+    anywhere, and pdftotext joins a word hyphenated at a line end)."""
+    return re.sub(r"[\s\-\u00ad]+", "", text)
 
 
 def run(*cmd: str) -> str:
@@ -68,6 +69,8 @@ def pdf(book_html) -> Path:
     if MISSING:
         pytest.fail(f"MTLNOTES_REQUIRE_BROWSER=1 but not installed: {MISSING}")
     out = PDF_DIR / "mtlnotes.pdf"
+    if os.environ.get("MTLNOTES_REUSE_PDF") == "1" and out.exists():
+        return out  # while working on these tests: the PDF built last time
     subprocess.run(
         [
             sys.executable,
@@ -101,12 +104,11 @@ def article_titles(book_html: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def starts(book_html, sheets) -> dict[str, int]:
     """Index of the sheet on which each page of the book starts."""
-    found, i = {}, 0
+    found, i = {}, 1  # sheet 0 is the contents
     for name, title in zip(PAGES, article_titles(book_html), strict=True):
         while i < len(sheets):
             head = squeeze(" ".join(sheets[i].strip().splitlines()[:4]))
-            # numbered chapters print their number before the title
-            if re.match(r"(\d+\.)*" + re.escape(squeeze(title)), head):
+            if head.startswith(squeeze(title)):
                 found[name] = i
                 break
             i += 1
@@ -116,9 +118,12 @@ def starts(book_html, sheets) -> dict[str, int]:
     return found
 
 
-def test_every_page_starts_a_sheet_in_toc_order(starts, sheets):
+def test_every_page_starts_a_sheet_in_toc_order(starts, sheets, book_html):
     assert list(starts) == PAGES
-    assert starts[PAGES[0]] >= 1  # a contents sheet comes first
+    # the contents sheet lists every page, in order
+    contents, at = squeeze(sheets[0]), 0
+    for title in article_titles(book_html):
+        at = contents.index(squeeze(title), at)
     assert list(starts.values()) == sorted(starts.values())
     # every numbered chapter prints its number
     numbered = [ch["file"] for part in TOC["parts"] if part.get("numbered")
@@ -255,7 +260,7 @@ def test_first_sheets_rendered_for_a_person(pdf, starts):
     for stem in LOOK_AT:
         sheet = starts[f"notebooks/{stem}"] + 1
         prefix = pages / stem
-        run("pdftoppm", "-png", "-r", "60", "-singlefile", "-f", str(sheet),
+        run("pdftoppm", "-png", "-r", "80", "-singlefile", "-f", str(sheet),
             "-l", str(sheet), str(pdf), str(prefix))  # fmt: skip
         png = prefix.with_suffix(".png")
         assert png.stat().st_size > 20_000, png  # not a blank sheet
