@@ -28,6 +28,7 @@ import html
 import http.server
 import json
 import re
+import signal
 import sys
 import tempfile
 import threading
@@ -57,6 +58,11 @@ PRINT_CSS = """
   .skip-link, .headerlink, .copybtn, .mtl-slider, .solution, .dropdown-menu,
   .article-header-buttons, #jb-print-docs-body { display: none !important; }
   .bd-main .bd-content .bd-article h1:first-of-type { display: block; }
+  /* Chromium prints a shadow as a bitmap: the boxes of theorems, proofs and
+     exercises lose theirs, and the PDF holds only the book's figures (the id
+     outweighs the theme's own !important rules) */
+  #main-content *, #main-content *::before, #main-content *::after {
+    box-shadow: none !important; text-shadow: none !important; }
   .bd-main .bd-content { margin-left: 0; }
   .bd-main, .bd-page-width, .bd-container, .bd-container__inner, .bd-article,
   .bd-main .bd-content .bd-article-container {
@@ -269,6 +275,8 @@ def build(html_dir: Path, out: Path) -> dict:
 
 
 def main(argv: list[str]) -> int:
+    # on SIGTERM, unwind (the browser is closed and its profile removed)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     html_dir = Path(argv[1]) if len(argv) > 1 else ROOT / "_build" / "html"
     out = Path(argv[2]) if len(argv) > 2 else ROOT / "_build" / "pdf" / "mtlnotes.pdf"
     if not (html_dir / "index.html").exists():
