@@ -52,13 +52,15 @@ book: $(STAMP)
 
 # The whole book as one PDF, from the committed outputs (nothing is re-executed):
 # the strict HTML build printed by headless Chromium (Debian's `chromium`, the
-# browser the tests already drive), every page in _toc.yml order, math typeset by
-# the bundled MathJax first; solutions, launch buttons, sidebars and slider
-# controls are left out (scripts/build_pdf.py).  Chosen over Sphinx's LaTeX
-# builder with XeLaTeX: that needs ~360 MB of TeX Live, does not render the
-# book's hidden-cell nodes, and would need its own styling of the theorem,
-# proof and exercise boxes, while the print shows every page as the HTML book
-# does at the cost of one HTML build (~30 s) and one print (a few CPU-minutes).
+# browser the tests already drive), every page in _toc.yml order after MathJax
+# has typeset it, one bookmark per page; solutions, launch buttons, sidebars and
+# slider controls are left out (scripts/build_pdf.py).  Chosen over Sphinx's
+# LaTeX builder with XeLaTeX: that route adds ~360 MB of TeX Live to every
+# machine and CI run and would need its own styling of the theorem, proof and
+# exercise boxes and of the hidden cells, while the print reuses what the tests
+# install and shows every page as the HTML book does.  Cost on 2 cores: the HTML
+# build (~25 CPU-s) and the print (~3 CPU-min, mostly MathJax and Chromium's
+# PDF output).
 pdf: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	$(BIN)/python scripts/build_pdf.py _build/html _build/pdf/mtlnotes.pdf
