@@ -32,6 +32,7 @@ import signal
 import sys
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -45,6 +46,8 @@ A4 = {"paperWidth": 8.27, "paperHeight": 11.69}  # inches
 # printing the whole book takes about a minute on an idle machine with 2 cores;
 # far longer on a loaded one
 PRINT_TIMEOUT = 1800.0
+# pages are loaded and typeset (MathJax) by two browsers at once: CI has 2 cores
+WORKERS = 2
 MARGIN = {"marginTop": 0.6, "marginBottom": 0.7, "marginLeft": 0.6, "marginRight": 0.6}
 
 # What the printed book leaves out, and how its pages break.  The theme already
@@ -220,11 +223,22 @@ def build(html_dir: Path, out: Path) -> dict:
     origin = f"http://127.0.0.1:{httpd.server_address[1]}"
     report, parts, styles, entries = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="mtlnotes-pdf-") as tmp:
-        chrome = Browser(chromium, Path(tmp) / "profile")
+        browsers: list[Browser] = []
         try:
-            chrome.send("Page.enable")
-            for caption, name in toc:
-                facts = extract(chrome, f"{origin}/{name}.html", name, pages, origin)
+            for k in range(WORKERS):
+                browsers.append(Browser(chromium, Path(tmp) / f"profile-{k}"))
+                browsers[-1].send("Page.enable")
+
+            def work(k: int) -> list[dict]:
+                return [
+                    extract(browsers[k], f"{origin}/{name}.html", name, pages, origin)
+                    for _, name in toc[k::WORKERS]
+                ]
+
+            with ThreadPoolExecutor(WORKERS) as pool:
+                shares = list(pool.map(work, range(WORKERS)))
+            for i, (caption, name) in enumerate(toc):
+                facts = shares[i % WORKERS][i // WORKERS]
                 parts.append(
                     f'<section class="mtl-print-page" id="{slug(name)}">'
                     f"{facts.pop('html')}</section>"
@@ -232,6 +246,7 @@ def build(html_dir: Path, out: Path) -> dict:
                 styles.append(facts.pop("styles"))
                 entries.append((caption, facts["title"], name))
                 report.append({"page": name, **facts})
+            chrome = browsers[0]
             # the first page of the book is the frame of the whole print
             start = len(chrome.events)
             chrome.send("Page.navigate", url=f"{origin}/{toc[0][1]}.html")
@@ -266,7 +281,8 @@ def build(html_dir: Path, out: Path) -> dict:
                 **MARGIN,
             )["data"]
         finally:
-            chrome.close()
+            for browser in browsers:
+                browser.close()
             httpd.shutdown()
             httpd.server_close()
     out.parent.mkdir(parents=True, exist_ok=True)
