@@ -3,18 +3,19 @@
 usage: python scripts/build_pdf.py [HTML_DIR] [OUT_PDF]
 
 ``HTML_DIR`` is a strict HTML build of the book (``jupyter-book build .``; default
-``_build/html``).  Every page of ``_toc.yml`` is loaded, in table-of-contents order,
+``_build/html``).  Every page of ``_toc.yml`` is loaded from a server on 127.0.0.1
 in Debian's headless Chromium (driven over the DevTools protocol by the client of
-``tests/_cdp.py``) from a server on 127.0.0.1, and printed with
-``Page.printToPDF`` once MathJax has typeset it.  Before printing, a print style
-sheet hides what belongs on a screen (navigation sidebars, the header with the
-launch and download buttons, the previous/next links, the slider controls) and
-the solutions of the exercises are removed, so that chapters can be handed out as
-coursework; links to other pages of the book point to the published book.  A
-contents page (the parts and pages of ``_toc.yml`` with the PDF page on which each
-starts) is printed first, and poppler's ``pdfunite`` joins the pieces.  Each page
-brings its outline (bookmarks: its title and section headings), which ``pdfunite``
-keeps, so the PDF has one top-level bookmark per page of the book.
+``tests/_cdp.py``; two browsers at once), and once MathJax has typeset it, its
+article is taken with the exercise solutions removed (so that chapters can be
+handed out as coursework) and the slider controls removed (a slider figure shows
+its initial frame).  The articles, in table-of-contents order and each starting a
+sheet, follow a contents sheet in one document, which ``Page.printToPDF`` prints
+once: page numbers run through the book, every page and section has a bookmark
+(Chromium's document outline), and references between pages are links inside the
+PDF (other links point to the published book).  A print style sheet hides what
+belongs on a screen (sidebars, header, launch and download buttons, previous/next
+links).  Joining one PDF per page instead would lose the bookmarks: poppler's
+``pdfunite`` drops them.
 
 No network is used: the pages load MathJax from their own ``_static`` folder and
 Chromium can resolve no host but 127.0.0.1.
