@@ -11,7 +11,8 @@ from mtlnotes.experiments import REGISTRY, SCALES
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the arguments and run the named experiment(s); returns the exit code."""
+    """Parse the arguments and run the named experiment(s); returns the exit code
+    (2, with a message on stderr, for bad arguments)."""
     parser = argparse.ArgumentParser(
         prog="python -m mtlnotes.experiments",
         description="Run an experiment and write its JSON under --out (results/).",
@@ -23,11 +24,14 @@ def main(argv: list[str] | None = None) -> int:
         "--threads", type=int, default=1, help="torch threads per worker (>= 1)"
     )
     parser.add_argument("--out", type=Path, default=Path("results"), help="directory")
-    args = parser.parse_args(argv)
-    if args.jobs < 1:
-        parser.error("--jobs must be >= 1")
-    if args.threads < 1:
-        parser.error("--threads must be >= 1")
+    try:  # argparse exits on bad arguments: return its status instead
+        args = parser.parse_args(argv)
+        if args.jobs < 1:
+            parser.error("--jobs must be >= 1")
+        if args.threads < 1:
+            parser.error("--threads must be >= 1")
+    except SystemExit as stop:
+        return int(stop.code or 0)
     names = list(REGISTRY) if args.name == "all" else [args.name]
     for name in names:
         module = importlib.import_module(REGISTRY[name])

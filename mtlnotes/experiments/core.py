@@ -24,7 +24,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +162,8 @@ class Pools:
     def __init__(
         self, make: Callable[[str, int], tuple[np.ndarray, np.ndarray]]
     ) -> None:
+        if not callable(make):
+            raise TypeError(f"make must be a function, got {type(make).__name__}")
         self.make = make
         self._pools: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -170,6 +172,8 @@ class Pools:
 
     def __getitem__(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """The pool ``(x, y)`` under ``key``; ``KeyError`` if not generated."""
+        if key not in self._pools:
+            raise KeyError(f"pools has no pool {key!r}: call ensure() first")
         return self._pools[key]
 
     def ensure(
@@ -258,12 +262,13 @@ def _check_scale(scale: str) -> str:
     return scale
 
 
+@dataclass
 class Clock:
-    """Wall time and CPU time (this process and its finished children)."""
+    """Wall time and CPU time (this process and its finished children) since
+    creation (``wall0`` and ``cpu0`` are the start readings)."""
 
-    def __init__(self) -> None:
-        self.wall0 = time.perf_counter()
-        self.cpu0 = self._cpu()
+    wall0: float = field(default_factory=time.perf_counter)
+    cpu0: float = field(default_factory=lambda: Clock._cpu())
 
     @staticmethod
     def _cpu() -> float:
@@ -279,7 +284,7 @@ class Clock:
         }
 
 
-def environment() -> dict[str, str]:
+def environment() -> dict:
     """Versions and machine, recorded beside the results."""
     return {
         "python": platform.python_version(),
@@ -291,7 +296,14 @@ def environment() -> dict[str, str]:
 
 
 def to_jsonable(obj: object) -> object:
-    """Convert NumPy/torch scalars and arrays (recursively) to JSON types."""
+    """Convert NumPy/torch scalars and arrays (recursively) to JSON types.
+
+    Raises
+    ------
+    TypeError
+        If ``obj`` holds anything else than dicts, lists, tuples, arrays,
+        tensors, numbers, strings, booleans and ``None``.
+    """
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -300,15 +312,27 @@ def to_jsonable(obj: object) -> object:
         obj = obj.detach().cpu().numpy()
     if isinstance(obj, np.ndarray):
         return to_jsonable(obj.tolist())
+    if isinstance(obj, np.bool_):
+        return bool(obj)
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, np.floating):
         return float(obj)
-    return obj
+    if obj is None or isinstance(obj, str | int | float | bool):
+        return obj
+    raise TypeError(f"obj must hold only JSON types, got {type(obj).__name__}")
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> Path:
-    """Write ``payload`` as indented JSON (parents created); returns ``path``."""
+    """Write ``payload`` as indented JSON (parents created); returns ``path``.
+
+    Raises
+    ------
+    TypeError
+        If ``payload`` is not a dict or holds a non-JSON type.
+    """
+    if not isinstance(payload, dict):
+        raise TypeError(f"payload must be a dict, got {type(payload).__name__}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(to_jsonable(payload), indent=1) + "\n")

@@ -155,6 +155,9 @@ def calibrate(
     """
     from sklearn.linear_model import LogisticRegression
 
+    if len(translations) == 0 or len(seeds) == 0:
+        raise ValueError("translations and seeds must be non-empty")
+
     def accuracy(setting: str, **over: float) -> float:
         accs = []
         for seed in seeds:
@@ -495,7 +498,15 @@ def necessary_dim(
 ) -> float | None:
     """Smallest per-task dimension on the grid whose unquantised model reaches
     :data:`TARGET_ACCURACY` on the fresh samples (mean over tasks); ``None`` if
-    no grid point does."""
+    no grid point does.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not ``"STL"`` or ``"MTL"``.
+    """
+    if method not in ("STL", "MTL"):
+        raise ValueError(f"method must be 'STL' or 'MTL', got {method!r}")
     ok = [
         r["dim_per_task"]
         for r in results
@@ -538,9 +549,12 @@ def select_rows(rows: list[dict[str, Any]], **want: Any) -> list[dict[str, Any]]
 
     Raises
     ------
-    KeyError
-        If a wanted field is not a field of the rows.
+    ValueError
+        If ``want`` names a field the rows do not have.
     """
+    unknown = sorted({k for k in want for r in rows if k not in r})
+    if unknown:
+        raise ValueError(f"want names fields the rows do not have: {unknown}")
     return [r for r in rows if all(r[k] == v for k, v in want.items())]
 
 

@@ -153,6 +153,8 @@ def rows_for(
     rows = []
     for res in results:
         cfg = res["config"]
+        if cfg["method"] not in grid_sizes:
+            raise ValueError(f"grid_sizes must give the size for {cfg['method']!r}")
         size = {GRID: grid_sizes[cfg["method"]]}
         for row in main.rows_from_results([res], DELTA, size):
             row["n_swaps"] = cfg["n_swaps"]
