@@ -102,6 +102,7 @@ def test_stored_mgf_values_recomputed(stored):
     assert mgf["discretisation_error"] < 2e-2
 
 
+@pytest.mark.slow  # trains the CI configuration twice (about a minute of CPU)
 def test_small_configuration_rerun_matches_stored(stored):
     """End to end: data, both trainings, QAT, code, bounds, MGF (CI config)."""
     torch.set_num_threads(1)

@@ -187,6 +187,7 @@ def test_stored_best_rows_are_minimal(stored):
                     assert rows[best[key]][key] == min(r[key] for r in cand)
 
 
+@pytest.mark.slow  # trains the CI configuration (about a minute of CPU)
 def test_ci_configuration_reruns_end_to_end(stored, tmp_path):
     """Re-run the stored small configuration through run() and compare its row.
 
