@@ -23,12 +23,13 @@ KERNEL_MATRIX  := DEFAULT=1 \
                   OMP_NUM_THREADS=1 OMP_NUM_THREADS=2 \
                   OPENBLAS_CORETYPE=Sandybridge,ATEN_CPU_CAPABILITY=default
 
-.PHONY: book pdf test lint unit nbval nbval-second-kernels portability student \
+.PHONY: book pdf test lint unit fast nbval nbval-second-kernels portability student \
         bench clean help
 
 help:
 	@echo "make book   - set up, execute all notebooks, build _build/html"
 	@echo "make pdf    - set up, build _build/html, print it to _build/pdf/mtlnotes.pdf"
+	@echo "make fast   - the tests not marked slow (under 2 minutes; while editing)"
 	@echo "make test   - set up, ruff, unit tests with coverage, nbval (strict) under"
 	@echo "              the default kernels and under $(SECOND_KERNELS)"
 	@echo "make portability - unit tests + nbval under every setting of KERNEL_MATRIX"
@@ -69,11 +70,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# two workers (CI has 2 cores); a test file stays on one worker, so module fixtures
-# (one book build, one nbgrader course) are made once
+# two workers (CI has 2 cores); a test file stays on one worker (tests/conftest.py
+# groups them; the book's readers share one group), so module fixtures (one book
+# build, one nbgrader course) are made once
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -n 2 --dist loadfile \
+	$(BIN)/python -m pytest tests -n 2 --dist loadgroup \
 	  --cov=mtlnotes --cov-report=term --cov-fail-under=90
+
+# the fast tier, for editing: everything but the tests marked slow (book builds,
+# browser, venvs, nbgrader, chapter executions); under 2 minutes on 2 cores
+fast: $(STAMP)
+	$(BIN)/python -m pytest tests -n 2 --dist loadgroup -m "not slow"
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL_OPTS) $(if $(NB),$(NB),$(NOTEBOOKS))
@@ -105,7 +112,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 student: $(STAMP)
-	$(BIN)/python -m mtlnotes.assign notebooks student
+	$(BIN)/python -m mtlnotes.course.assign notebooks student
 
 # Every full-scale experiment (stored under results/, read by the chapters);
 # at most 30 minutes on 2 cores.

@@ -194,3 +194,54 @@ def guard_overflow(*names: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def check_sizes(sizes: ArrayLike, name: str = "sizes") -> NDArray[np.int64]:
+    """Return task sizes as a 1-D int64 array after checking them.
+
+    Parameters
+    ----------
+    sizes : array_like
+        Task sizes ``(m_1, ..., m_n)``: a non-empty 1-D sequence of integers ``>= 1``.
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        If ``sizes`` is empty, not 1-D, not integral, or has an entry outside
+        ``[1, 2**53]``.
+    """
+    arr = np.asarray(sizes)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D sequence of integers >= 1")
+    try:
+        flt = np.asarray(arr, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be integers >= 1") from err
+    integral = np.all(np.isfinite(flt)) and np.all(flt == np.round(flt))
+    if arr.dtype == bool or not integral or np.any(flt < 1):
+        raise ValueError(f"{name} must be integers >= 1")
+    if np.any(flt > 2.0**53):  # beyond, float64 no longer holds every integer
+        raise ValueError(f"{name} must be integers in [1, 2**53]")
+    return flt.astype(np.int64)
+
+
+def check_count(x: ArrayLike, name: str, minimum: int) -> NDArray[np.int64]:
+    """Return ``x`` as an int64 array after checking integer values ``>= minimum``."""
+    arr = np.asarray(x)
+    if arr.dtype == bool or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
+        raise TypeError(f"{name} must be an integer, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.floating) and not (
+        np.all(np.isfinite(arr)) and np.all(arr == np.floor(arr))
+    ):
+        raise ValueError(f"{name} must be an integer >= {minimum}")
+    if np.any(arr < minimum) or np.any(arr > 2**53):
+        raise ValueError(f"{name} must be an integer >= {minimum} (and <= 2**53)")
+    return arr.astype(np.int64)

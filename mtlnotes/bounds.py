@@ -1,4 +1,4 @@
-"""Occam (compression) bounds and fast-rate kl bounds for a single task.
+"""Occam (compression) bounds and fast-rate kl bounds, single-task and balanced.
 
 A hypothesis ``f`` described by a prefix-free code of ``bits`` bits, with
 empirical risk ``R̂`` on ``m`` i.i.d. samples and a loss in [0, 1], satisfies with
@@ -10,49 +10,49 @@ probability at least ``1 - δ``, simultaneously for all ``f``:
   ``kl(R̂‖R) ≤ (bits·ln 2 + ln(2√m/δ)) / m``, i.e.
   ``R ≤ kl_inv_upper(R̂, (bits·ln 2 + ln(2√m/δ)) / m)``.
 
-Code lengths are in bits, logarithms natural.  The module also gives the
-lengths of a few simple prefix-free codes (integers, dense, sparse and
-codebook-quantised parameter vectors) to plug in as ``bits``.
+:func:`balanced_multitask_bounds` applies both to ``n`` tasks of ``m`` samples
+each (one code for the tuple, or one code per task).  The multitask bounds for
+tasks of unequal sizes are in :mod:`mtlnotes.unbalanced`, which uses the two
+confidence terms defined here; the lengths of simple prefix-free codes to plug
+in as ``bits`` are in :mod:`mtlnotes.coding` (re-exported here).
+
+Code lengths are in bits, logarithms natural.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mtlnotes._confidence import fast_rate_budget as _budget
-from mtlnotes._confidence import occam_slack
-from mtlnotes._validate import check_nonnegative, check_probability
+from mtlnotes._validate import check_count, check_nonnegative, check_probability
+from mtlnotes.coding import (
+    FLOAT_BITS,
+    codebook_code_bits,
+    dense_code_bits,
+    elias_gamma_bits,
+    sparse_code_bits,
+)
 from mtlnotes.kl import kl_inv_upper
 
-# The multitask bounds for tasks of unequal sizes live in mtlnotes.unbalanced
-# (one module per idea); they are re-exported here so that every bound the book
-# uses can be imported from mtlnotes.bounds.
-from mtlnotes.unbalanced import (
-    harmonic_mean_bound,
-    min_size_fast_rate_bound,
-    sample_centric_bound,
-    task_centric_bound,
-)
-
+# The code lengths (FLOAT_BITS, ..._code_bits, elias_gamma_bits) are defined in
+# mtlnotes.coding and re-exported, so that a chapter takes a bound and the length
+# it is evaluated at from one module.
 __all__ = [
     "FLOAT_BITS",
+    "balanced_multitask_bounds",
     "codebook_code_bits",
     "dense_code_bits",
     "elias_gamma_bits",
     "fast_rate_bound",
     "fast_rate_budget",
-    "harmonic_mean_bound",
-    "min_size_fast_rate_bound",
     "occam_bound",
     "pinsker_fast_rate_bound",
-    "sample_centric_bound",
     "sparse_code_bits",
-    "task_centric_bound",
 ]
 
-FLOAT_BITS = 32  # one IEEE-754 single-precision value
-_MAX_EXACT = 2**53  # integers up to here are exact in float64
+LN2 = math.log(2.0)
 
 
 def _out(x: NDArray) -> float | NDArray:
@@ -60,30 +60,18 @@ def _out(x: NDArray) -> float | NDArray:
     return x.item() if x.ndim == 0 else x
 
 
-def _check_count(x: ArrayLike, name: str, minimum: int) -> NDArray[np.int64]:
-    """Return ``x`` as an int64 array after checking integer values ``>= minimum``."""
-    arr = np.asarray(x)
-    if arr.dtype == bool or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
-        raise TypeError(f"{name} must be an integer, got dtype {arr.dtype}")
-    if np.issubdtype(arr.dtype, np.floating) and not (
-        np.all(np.isfinite(arr)) and np.all(arr == np.floor(arr))
-    ):
-        raise ValueError(f"{name} must be an integer >= {minimum}")
-    if np.any(arr < minimum) or np.any(arr > _MAX_EXACT):
-        raise ValueError(f"{name} must be an integer >= {minimum} (and <= 2**53)")
-    return arr.astype(np.int64)
+def _occam_slack(bits: ArrayLike, n: ArrayLike, delta: ArrayLike) -> NDArray:
+    """Hoeffding + Kraft slack ``√((bits·ln 2 + ln(2/δ)) / (2n))`` (Occam bound).
+
+    On validated, broadcastable arrays; ``n`` may be fractional (``n·m̄`` with the
+    harmonic mean ``m̄``, see :mod:`mtlnotes.unbalanced`).
+    """
+    return np.sqrt((bits * LN2 + np.log(2.0 / delta)) / (2.0 * n))
 
 
-def _floor_log2(n: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Exact ``⌊log₂ n⌋`` for ``1 ≤ n ≤ 2^53`` via the binary exponent (frexp)."""
-    return np.frexp(n.astype(np.float64))[1].astype(np.int64) - 1
-
-
-def _ceil_log2(n: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Exact ``⌈log₂ n⌉`` for ``1 ≤ n ≤ 2^53`` (``= ⌊log₂(n-1)⌋ + 1``, 0 at 1)."""
-    return np.frexp((n - 1).astype(np.float64))[1].astype(np.int64)
+def _fast_rate_budget(bits: ArrayLike, n: ArrayLike, delta: ArrayLike) -> NDArray:
+    """Maurer + Kraft budget ``(bits·ln 2 + ln(2√n/δ)) / n`` of the kl bound (nats)."""
+    return (bits * LN2 + np.log(2.0 * np.sqrt(n) / delta)) / n
 
 
 def _check_common(
@@ -92,7 +80,7 @@ def _check_common(
     """Validate and broadcast the four arguments shared by the bounds."""
     emp = check_probability(emp_risk, "emp_risk")
     b = check_nonnegative(bits, "bits")
-    n = _check_count(m, "m", 1).astype(np.float64)
+    n = check_count(m, "m", 1).astype(np.float64)
     d = check_probability(delta, "delta", open_low=True, open_high=True)
     return tuple(np.broadcast_arrays(emp, b, n, d))
 
@@ -134,7 +122,7 @@ def occam_bound(
     ``ln(1/δ)``.
     """
     emp, b, n, d = _check_common(emp_risk, bits, m, delta)
-    return _out(emp + occam_slack(b, n, d))
+    return _out(emp + _occam_slack(b, n, d))
 
 
 def fast_rate_budget(
@@ -167,7 +155,7 @@ def fast_rate_budget(
     ``2√m`` :cite:`maurer2004note`, at confidence ``δ·2^{-bits}``.
     """
     _, b, n, d = _check_common(0.0, bits, m, delta)
-    return _out(_budget(b, n, d))
+    return _out(_fast_rate_budget(b, n, d))
 
 
 def fast_rate_bound(
@@ -199,7 +187,7 @@ def fast_rate_bound(
     a ``1/m`` rate.
     """
     emp, b, n, d = _check_common(emp_risk, bits, m, delta)
-    return kl_inv_upper(emp, _budget(b, n, d))
+    return kl_inv_upper(emp, _fast_rate_budget(b, n, d))
 
 
 def pinsker_fast_rate_bound(
@@ -231,140 +219,64 @@ def pinsker_fast_rate_bound(
     ``R̂`` is the extra ``ln √m``.
     """
     emp, b, n, d = _check_common(emp_risk, bits, m, delta)
-    return _out(emp + np.sqrt(_budget(b, n, d) / 2.0))
+    return _out(emp + np.sqrt(_fast_rate_budget(b, n, d) / 2.0))
 
 
-def elias_gamma_bits(n: ArrayLike) -> int | NDArray[np.int64]:
-    """Length in bits of Elias' gamma code of positive integers.
+def balanced_multitask_bounds(
+    train_err: ArrayLike, bits: ArrayLike, m: int, delta: float
+) -> dict[str, float]:
+    """Occam and fast-rate bounds on ``R^MT`` for ``n`` tasks of ``m`` samples each.
 
     Parameters
     ----------
-    n : array_like of int
-        Integers ``1 ≤ n ≤ 2^53``.
+    train_err : array_like, shape (n,)
+        Per-task empirical risks ``R̂_i`` in [0, 1].
+    bits : float or array_like of shape (n,)
+        A scalar: the length of one prefix-free code of the whole tuple
+        ``(f_1, ..., f_n)`` (multitask learning).  An array: one code per task
+        (single-task learning), ``bits[i]`` for ``f_i``.  In bits, ``>= 0``.
+    m : int
+        Samples per task, ``>= 1``.
+    delta : float
+        Confidence in (0, 1).
 
     Returns
     -------
-    int or ndarray of int64
-        ``2⌊log₂ n⌋ + 1``.
+    dict
+        ``{"occam": ..., "fast_rate": ...}``, each a bound on
+        ``R^MT = (1/n) Σ_i R_i`` holding with probability ``>= 1 - δ``.
 
     Raises
     ------
     ValueError
-        If an entry is not an integer in ``[1, 2^53]``.
+        If ``train_err`` is not 1-D with entries in [0, 1], ``bits`` is negative
+        or neither a scalar nor of shape ``(n,)``, ``m < 1`` or ``delta ∉ (0, 1)``.
 
     Notes
     -----
-    Gamma writes ``⌊log₂ n⌋`` zeros followed by the binary digits of ``n``
-    (which start with a one), so a decoder knows where each codeword ends: the
-    code is prefix-free on all positive integers and
-    ``Σ_n 2^{-(2⌊log₂ n⌋+1)} = Σ_k 2^k · 2^{-(2k+1)} = 1`` (Kraft with equality).
+    One code for the tuple: the ``n m`` examples are i.i.d. draws of a mixture
+    (pick a task uniformly, then an example), whose risk is ``R^MT``; so
+    :func:`occam_bound` and :func:`fast_rate_bound` apply at the mean training
+    error with ``N = n m`` samples and the total code length.  One code per task:
+    each task's bound at confidence ``δ/n`` holds for all tasks at once (union
+    bound), so their mean bounds ``R^MT``.
     """
-    arr = _check_count(n, "n", 1)
-    return _out(2 * _floor_log2(arr) + 1)
-
-
-def dense_code_bits(dim: ArrayLike, bits_per_value: int = FLOAT_BITS) -> int | NDArray:
-    """Bits to store a parameter vector of fixed dimension entry by entry.
-
-    Parameters
-    ----------
-    dim : array_like of int
-        Dimension ``D ≥ 1`` (fixed by the model class, so it is not encoded).
-    bits_per_value : int, default 32
-        Bits per stored value (32 for IEEE single precision).
-
-    Returns
-    -------
-    int or ndarray of int64
-        ``bits_per_value · D``.
-
-    Raises
-    ------
-    ValueError
-        If ``dim`` or ``bits_per_value`` is not an integer ``≥ 1``.
-
-    Notes
-    -----
-    All codewords have the same length, so the code is prefix-free.
-    """
-    d = _check_count(dim, "dim", 1)
-    b = _check_count(bits_per_value, "bits_per_value", 1)
-    return _out(b * d)
-
-
-def sparse_code_bits(
-    dim: ArrayLike, nnz: ArrayLike, bits_per_value: int = FLOAT_BITS
-) -> int | NDArray:
-    """Bits to store a sparse vector as (count, positions, values).
-
-    Parameters
-    ----------
-    dim : array_like of int
-        Dimension ``D ≥ 1`` of the vector (fixed by the model class).
-    nnz : array_like of int
-        Number ``s`` of non-zero entries, ``0 ≤ s ≤ D``.
-    bits_per_value : int, default 32
-        Bits per stored value.
-
-    Returns
-    -------
-    int or ndarray of int64
-        ``⌈log₂(D + 1)⌉ + s·(⌈log₂ D⌉ + bits_per_value)``.
-
-    Raises
-    ------
-    ValueError
-        If ``dim < 1``, ``nnz ∉ {0, …, D}`` or ``bits_per_value < 1``.
-
-    Notes
-    -----
-    The slides count only ``(⌈log₂ D⌉ + 32)·s``.  Without the count ``s`` these
-    codewords are not prefix-free (the code of a vector with one non-zero is a
-    prefix of codes with two), so Kraft's inequality can fail.  A fixed-length
-    field of ``⌈log₂(D + 1)⌉`` bits for ``s ∈ {0, …, D}`` repairs this.
-    """
-    d = _check_count(dim, "dim", 1)
-    s = _check_count(nnz, "nnz", 0)
-    b = _check_count(bits_per_value, "bits_per_value", 1)
-    if np.any(s > d):
-        raise ValueError("nnz must be an integer in [0, dim]")
-    return _out(_ceil_log2(d + 1) + s * (_ceil_log2(d) + b))
-
-
-def codebook_code_bits(
-    dim: ArrayLike, codebook_size: ArrayLike, bits_per_value: int = FLOAT_BITS
-) -> int | NDArray:
-    """Bits to store a vector whose entries take one of ``K`` codebook values.
-
-    Parameters
-    ----------
-    dim : array_like of int
-        Dimension ``D ≥ 1`` (fixed by the model class).
-    codebook_size : array_like of int
-        Number ``K ≥ 1`` of distinct values.
-    bits_per_value : int, default 32
-        Bits per codebook value.
-
-    Returns
-    -------
-    int or ndarray of int64
-        ``γ(K) + K·bits_per_value + D·⌈log₂ K⌉`` with ``γ(K) = 2⌊log₂ K⌋ + 1``
-        the Elias gamma length.
-
-    Raises
-    ------
-    ValueError
-        If ``dim``, ``codebook_size`` or ``bits_per_value`` is not an integer
-        ``≥ 1``.
-
-    Notes
-    -----
-    The codeword is: ``K`` in Elias' gamma code, then the ``K`` values, then
-    one fixed-length id of ``⌈log₂ K⌉`` bits per entry.  Each field's length is
-    known once the earlier fields are read, so the whole code is prefix-free.
-    Entropy-coding the ids (see :mod:`mtlnotes.coding`) can be shorter.
-    """
-    d = _check_count(dim, "dim", 1)
-    k = _check_count(codebook_size, "codebook_size", 1)
-    b = _check_count(bits_per_value, "bits_per_value", 1)
-    return _out(2 * _floor_log2(k) + 1 + k * b + d * _ceil_log2(k))
+    err = check_probability(train_err, "train_err")
+    if err.ndim != 1 or err.size == 0:
+        raise ValueError("train_err must be a non-empty 1-D array (one per task)")
+    b = check_nonnegative(bits, "bits")
+    if b.ndim != 0 and b.shape != err.shape:
+        raise ValueError(f"bits must be a scalar or of shape {err.shape}")
+    n = err.size
+    m = int(check_count(m, "m", 1))
+    if b.ndim == 0:
+        args = (err.mean(), float(b), m * n, delta)
+        return {
+            "occam": float(occam_bound(*args)),
+            "fast_rate": float(fast_rate_bound(*args)),
+        }
+    args = (err, b, m, delta / n)
+    return {
+        "occam": float(np.mean(occam_bound(*args))),
+        "fast_rate": float(np.mean(fast_rate_bound(*args))),
+    }

@@ -27,17 +27,21 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import gammaln
 
-from mtlnotes._validate import as_float_array, check_int
+from mtlnotes._validate import as_float_array, check_count, check_int
 
 __all__ = [
+    "FLOAT_BITS",
     "CompressedSubspace",
     "RangeCode",
     "SubspaceCode",
     "adaptive_decode",
     "adaptive_encode",
+    "codebook_code_bits",
     "compress_subspace",
     "counts_code_length",
+    "dense_code_bits",
     "elias_delta_length",
+    "elias_gamma_bits",
     "fit_codebook",
     "index_code_bits",
     "kt_code_length",
@@ -45,11 +49,158 @@ __all__ = [
     "quantize",
     "range_decode",
     "range_encode",
+    "sparse_code_bits",
     "subspace_code_length",
 ]
 
-FLOAT_BITS = 32
+FLOAT_BITS = 32  # one IEEE-754 single-precision value
 WORD_BITS = 32
+
+
+def _out(x: NDArray) -> int | NDArray:
+    """A Python scalar for 0-d results, the array otherwise."""
+    return x.item() if x.ndim == 0 else x
+
+
+def _ceil_log2(n: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Exact ``⌈log₂ n⌉`` for ``1 ≤ n ≤ 2^53`` (``= ⌊log₂(n-1)⌋ + 1``, 0 at 1)."""
+    return np.frexp((n - 1).astype(np.float64))[1].astype(np.int64)
+
+
+def elias_gamma_bits(n: ArrayLike) -> int | NDArray[np.int64]:
+    """Length in bits of Elias' gamma code of positive integers.
+
+    Parameters
+    ----------
+    n : array_like of int
+        Integers ``1 ≤ n ≤ 2^53``.
+
+    Returns
+    -------
+    int or ndarray of int64
+        ``2⌊log₂ n⌋ + 1``.
+
+    Raises
+    ------
+    ValueError
+        If an entry is not an integer in ``[1, 2^53]``.
+
+    Notes
+    -----
+    Gamma writes ``⌊log₂ n⌋`` zeros followed by the binary digits of ``n``
+    (which start with a one), so a decoder knows where each codeword ends: the
+    code is prefix-free on all positive integers and
+    ``Σ_n 2^{-(2⌊log₂ n⌋+1)} = Σ_k 2^k · 2^{-(2k+1)} = 1`` (Kraft with equality).
+    """
+    arr = check_count(n, "n", 1)
+    return _out(2 * _floor_log2(arr) + 1)
+
+
+def dense_code_bits(dim: ArrayLike, bits_per_value: int = FLOAT_BITS) -> int | NDArray:
+    """Bits to store a parameter vector of fixed dimension entry by entry.
+
+    Parameters
+    ----------
+    dim : array_like of int
+        Dimension ``D ≥ 1`` (fixed by the model class, so it is not encoded).
+    bits_per_value : int, default 32
+        Bits per stored value (32 for IEEE single precision).
+
+    Returns
+    -------
+    int or ndarray of int64
+        ``bits_per_value · D``.
+
+    Raises
+    ------
+    ValueError
+        If ``dim`` or ``bits_per_value`` is not an integer ``≥ 1``.
+
+    Notes
+    -----
+    All codewords have the same length, so the code is prefix-free.
+    """
+    d = check_count(dim, "dim", 1)
+    b = check_count(bits_per_value, "bits_per_value", 1)
+    return _out(b * d)
+
+
+def sparse_code_bits(
+    dim: ArrayLike, nnz: ArrayLike, bits_per_value: int = FLOAT_BITS
+) -> int | NDArray:
+    """Bits to store a sparse vector as (count, positions, values).
+
+    Parameters
+    ----------
+    dim : array_like of int
+        Dimension ``D ≥ 1`` of the vector (fixed by the model class).
+    nnz : array_like of int
+        Number ``s`` of non-zero entries, ``0 ≤ s ≤ D``.
+    bits_per_value : int, default 32
+        Bits per stored value.
+
+    Returns
+    -------
+    int or ndarray of int64
+        ``⌈log₂(D + 1)⌉ + s·(⌈log₂ D⌉ + bits_per_value)``.
+
+    Raises
+    ------
+    ValueError
+        If ``dim < 1``, ``nnz ∉ {0, …, D}`` or ``bits_per_value < 1``.
+
+    Notes
+    -----
+    The slides count only ``(⌈log₂ D⌉ + 32)·s``.  Without the count ``s`` these
+    codewords are not prefix-free (the code of a vector with one non-zero is a
+    prefix of codes with two), so Kraft's inequality can fail.  A fixed-length
+    field of ``⌈log₂(D + 1)⌉`` bits for ``s ∈ {0, …, D}`` repairs this.
+    """
+    d = check_count(dim, "dim", 1)
+    s = check_count(nnz, "nnz", 0)
+    b = check_count(bits_per_value, "bits_per_value", 1)
+    if np.any(s > d):
+        raise ValueError("nnz must be an integer in [0, dim]")
+    return _out(_ceil_log2(d + 1) + s * (_ceil_log2(d) + b))
+
+
+def codebook_code_bits(
+    dim: ArrayLike, codebook_size: ArrayLike, bits_per_value: int = FLOAT_BITS
+) -> int | NDArray:
+    """Bits to store a vector whose entries take one of ``K`` codebook values.
+
+    Parameters
+    ----------
+    dim : array_like of int
+        Dimension ``D ≥ 1`` (fixed by the model class).
+    codebook_size : array_like of int
+        Number ``K ≥ 1`` of distinct values.
+    bits_per_value : int, default 32
+        Bits per codebook value.
+
+    Returns
+    -------
+    int or ndarray of int64
+        ``γ(K) + K·bits_per_value + D·⌈log₂ K⌉`` with ``γ(K) = 2⌊log₂ K⌋ + 1``
+        the Elias gamma length.
+
+    Raises
+    ------
+    ValueError
+        If ``dim``, ``codebook_size`` or ``bits_per_value`` is not an integer
+        ``≥ 1``.
+
+    Notes
+    -----
+    The codeword is: ``K`` in Elias' gamma code, then the ``K`` values, then
+    one fixed-length id of ``⌈log₂ K⌉`` bits per entry.  Each field's length is
+    known once the earlier fields are read, so the whole code is prefix-free.
+    Entropy-coding the ids (see :mod:`mtlnotes.coding`) can be shorter.
+    """
+    d = check_count(dim, "dim", 1)
+    k = check_count(codebook_size, "codebook_size", 1)
+    b = check_count(bits_per_value, "bits_per_value", 1)
+    return _out(2 * _floor_log2(k) + 1 + k * b + d * _ceil_log2(k))
 
 
 def elias_delta_length(n: ArrayLike) -> NDArray[np.int64]:

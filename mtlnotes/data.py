@@ -26,21 +26,25 @@ the slides' group's code).
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from mtlnotes._validate import check_generator, check_int
+from mtlnotes._validate import check_generator, check_int, check_sizes
 
 __all__ = [
     "MNIST1D_SETTINGS",
     "DigitTask",
     "MultitaskData",
+    "UnbalancedTasks",
+    "log_uniform_sizes",
     "make_digit_tasks",
     "make_mnist1d",
     "make_tasks",
+    "make_unbalanced_tasks",
     "mnist1d_args",
     "mnist1d_tasks",
     "stack_tasks",
@@ -567,3 +571,127 @@ def mnist1d_tasks(
     )
     out.info.update(setting=setting, pool=pool, seed=seed)
     return out
+
+
+def log_uniform_sizes(n_tasks: int, m_lo: int, m_hi: int, seed: int) -> NDArray:
+    """Task sizes ``round(exp(U))``, ``U`` uniform on ``[ln m_lo, ln m_hi]``.
+
+    Parameters
+    ----------
+    n_tasks : int
+        Number of tasks, ``>= 2``.
+    m_lo, m_hi : int
+        Smallest and largest size, ``1 <= m_lo < m_hi``; both are attained (the
+        first two tasks get them), so the sizes spread over exactly ``m_hi/m_lo``.
+    seed : int
+        Seed of ``numpy.random.default_rng``, ``>= 0``.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_tasks,)
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+    """
+    n_tasks = check_int(n_tasks, "n_tasks", minimum=2)
+    m_lo = check_int(m_lo, "m_lo", minimum=1)
+    m_hi = check_int(m_hi, "m_hi", minimum=m_lo + 1)
+    seed = check_int(seed, "seed", minimum=0)
+    rng = np.random.default_rng(seed)
+    sizes = np.round(np.exp(rng.uniform(math.log(m_lo), math.log(m_hi), n_tasks)))
+    sizes[:2] = m_lo, m_hi
+    return sizes.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class UnbalancedTasks:
+    """Tasks of unequal sizes, padded to a common length.
+
+    Attributes
+    ----------
+    sizes : ndarray of int64, shape (n,)
+        Training examples of each task.
+    x_train : ndarray of float32, shape (n, L, p)
+        Task ``i``'s ``sizes[i]`` examples first (``L = max sizes``); the rest
+        is padding (zeros, never used).
+    y_train : ndarray of int64, shape (n, L)
+    x_fresh : ndarray of float32, shape (n, m_fresh, p)
+        Equal size for every task.
+    y_fresh : ndarray of int64, shape (n, m_fresh)
+    """
+
+    sizes: NDArray[np.int64]
+    x_train: NDArray[np.float32]
+    y_train: NDArray[np.int64]
+    x_fresh: NDArray[np.float32]
+    y_fresh: NDArray[np.int64]
+
+
+def make_unbalanced_tasks(
+    sizes: NDArray,
+    m_fresh: int,
+    *,
+    setting: str = "mnist_like",
+    n_swaps: int | None = 10,
+    seed: int = 0,
+) -> UnbalancedTasks:
+    """Disjoint MNIST-1D tasks of the given sizes ("pixels" family).
+
+    Parameters
+    ----------
+    sizes : array_like of int, shape (n,)
+        Training examples per task, each ``>= 1`` (e.g. :func:`log_uniform_sizes`).
+    m_fresh : int
+        Fresh examples per task, ``>= 1``.
+    setting : {"default", "mnist_like"}
+        Generator setting, see :func:`mnist1d_args`.
+    n_swaps : int or None
+        Swaps of each task's permutation of the 40 positions
+        (:func:`swap_permutation`).
+    seed : int
+        Seed of the generator (``seed``) and of the split and permutations
+        (``1000 + seed``), ``>= 0``.
+
+    Returns
+    -------
+    UnbalancedTasks
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    Notes
+    -----
+    A pool of ``Σ m_i + m_fresh`` examples (rounded up to a multiple of 10) is
+    generated with :func:`make_mnist1d`, shuffled once, cut into the training
+    sets and one fresh block; task ``i`` sees every example through its own
+    partial shuffle of the 40 positions.
+    """
+    sizes = check_sizes(sizes)
+    m_fresh = check_int(m_fresh, "m_fresh", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
+    if n_swaps is not None:
+        n_swaps = check_int(n_swaps, "n_swaps", minimum=0)
+    n_tasks = sizes.size
+    total = int(sizes.sum())
+    pool = -(-(total + m_fresh) // 10) * 10
+    x, y = make_mnist1d(pool, setting, seed=seed)
+    rng = np.random.default_rng(1000 + seed)
+    order = rng.permutation(pool)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    fresh_idx = order[total : total + m_fresh]
+    length, p = int(sizes.max()), x.shape[1]
+    x_tr = np.zeros((n_tasks, length, p), dtype=np.float32)
+    y_tr = np.zeros((n_tasks, length), dtype=np.int64)
+    x_fr = np.empty((n_tasks, m_fresh, p), dtype=np.float32)
+    for i in range(n_tasks):  # one permutation per task (n small)
+        perm = swap_permutation(p, n_swaps, rng)
+        idx = order[starts[i] : starts[i + 1]]
+        x_tr[i, : sizes[i]] = x[idx][:, perm]
+        y_tr[i, : sizes[i]] = y[idx]
+        x_fr[i] = x[fresh_idx][:, perm]
+    y_fr = np.broadcast_to(y[fresh_idx], (n_tasks, m_fresh)).copy()
+    return UnbalancedTasks(sizes, x_tr, y_tr, x_fr, y_fr)

@@ -59,7 +59,12 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
-from mtlnotes._validate import check_int, check_positive
+from mtlnotes._validate import (
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_sizes,
+)
 from mtlnotes.coding import (
     SubspaceCode,
     compress_subspace,
@@ -67,7 +72,11 @@ from mtlnotes.coding import (
     subspace_code_length,
 )
 
+#: the two multitask objectives of :func:`task_weights`
+WEIGHTINGS = ("task", "sample")
+
 __all__ = [
+    "WEIGHTINGS",
     "QuantizedSubspace",
     "SubspaceNet",
     "compress_and_evaluate",
@@ -76,6 +85,7 @@ __all__ = [
     "make_mlp",
     "qat_finetune",
     "quantize_net",
+    "task_weights",
     "train_minibatch",
     "train_subspace",
     "transfer_net",
@@ -546,6 +556,7 @@ def error_rates(
     alpha: torch.Tensor | None = None,
     v: torch.Tensor | None = None,
     batch_size: int = 2000,
+    sizes: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per-task 0-1 error of the arg-max prediction, shape ``(n_tasks,)``.
 
@@ -562,27 +573,40 @@ def error_rates(
         Coordinates to evaluate instead of the module's (e.g. quantised ones).
     batch_size : int
         Examples per task evaluated at once (memory ``O(n * batch_size)``).
+    sizes : array_like of int, shape (n_tasks,), optional
+        Tasks of unequal sizes: only the first ``sizes[i]`` examples of task
+        ``i`` count (the rest is padding); ``1 <= sizes[i] <= m``.
 
     Returns
     -------
     numpy.ndarray
-        :math:`\\hat R_i = \\frac1m\\sum_j [\\arg\\max f_{\\theta_i}(x_{ij})
-        \\ne y_{ij}]`.
+        :math:`\\hat R_i = \\frac1{m_i}\\sum_{j<m_i} [\\arg\\max
+        f_{\\theta_i}(x_{ij}) \\ne y_{ij}]` (``m_i = m`` without ``sizes``).
 
     Raises
     ------
     ValueError
-        If the shapes do not match the model's tasks.
+        If the shapes do not match the model's tasks, or ``sizes`` is out of range.
     TypeError
         If ``net`` is not a :class:`SubspaceNet` or ``x``/``y`` not tensors.
     """
     x, y = _check_task_batch(net, x, y)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    wrong = torch.zeros(net.n_tasks, dtype=torch.float64)
-    for start in range(0, x.shape[1], batch_size):  # chunks bound the memory
-        xb, yb = x[:, start : start + batch_size], y[:, start : start + batch_size]
-        wrong += (net(xb, alpha, v).argmax(dim=-1) != yb).double().sum(dim=1)
-    return (wrong / x.shape[1]).numpy()
+    if sizes is None:
+        wrong = torch.zeros(net.n_tasks, dtype=torch.float64)
+        for start in range(0, x.shape[1], batch_size):  # chunks bound the memory
+            xb = x[:, start : start + batch_size]
+            yb = y[:, start : start + batch_size]
+            wrong += (net(xb, alpha, v).argmax(dim=-1) != yb).double().sum(dim=1)
+        return (wrong / x.shape[1]).numpy()
+    size_arr = _check_sizes_of(x, sizes)
+    mask = torch.arange(x.shape[1])[None, :] < torch.as_tensor(size_arr)[:, None]
+    wrong = torch.zeros(x.shape[0], dtype=torch.float64)
+    for start in range(0, int(size_arr.max()), batch_size):
+        sl = slice(start, start + batch_size)
+        pred = net(x[:, sl], alpha, v).argmax(dim=-1)
+        wrong += ((pred != y[:, sl]) & mask[:, sl]).double().sum(dim=1)
+    return (wrong / torch.as_tensor(size_arr, dtype=torch.float64)).numpy()
 
 
 def compress_and_evaluate(
@@ -662,6 +686,132 @@ def _minibatches(
     return draw
 
 
+def _check_sizes_of(x: torch.Tensor, sizes: object) -> np.ndarray:
+    """Task sizes for the padded stack ``x``: ``n`` integers in ``[1, m]``."""
+    size_arr = check_sizes(np.asarray(sizes))
+    if size_arr.shape != (x.shape[0],) or size_arr.max() > x.shape[1]:
+        raise ValueError(f"sizes must hold n = {x.shape[0]} sizes <= {x.shape[1]}")
+    return size_arr
+
+
+def _check_weights(weights: object, n_tasks: int) -> torch.Tensor:
+    w = check_nonnegative(np.asarray(weights, dtype=np.float64), "weights")
+    if w.shape != (n_tasks,) or not w.sum() > 0:
+        raise ValueError(f"weights must be {n_tasks} values >= 0, not all zero")
+    return torch.as_tensor(w, dtype=torch.float32)
+
+
+def task_weights(sizes: object, weighting: str) -> np.ndarray:
+    """Weights of the tasks' mean losses in a multitask objective.
+
+    Parameters
+    ----------
+    sizes : array_like of int, shape (n,)
+        Task sizes ``m_i >= 1``.
+    weighting : {"task", "sample"}
+        ``"task"``: ``1/n`` each, the objective ``(1/n) Σ_i L̂_i`` (task-centric);
+        ``"sample"``: ``m_i / M``, the objective ``Σ_i (m_i/M) L̂_i``, i.e. the
+        mean over all ``M = Σ m_i`` examples (sample-centric).
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+        Non-negative weights summing to one.
+
+    Raises
+    ------
+    ValueError
+        If ``weighting`` is unknown or ``sizes`` is invalid.
+    """
+    size_arr = check_sizes(np.asarray(sizes))
+    if weighting not in WEIGHTINGS:
+        raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
+    if weighting == "task":
+        return np.full(size_arr.size, 1.0 / size_arr.size)
+    return size_arr / size_arr.sum()
+
+
+def _draws(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    seed: int,
+    sizes: np.ndarray | None,
+) -> Callable[[], tuple[torch.Tensor, torch.Tensor]]:
+    """Minibatches: ``batch_size`` examples per task, uniform with replacement
+    among the task's ``m`` (or ``sizes[i]``) examples."""
+    if sizes is None:
+        return _minibatches(x, y, 0, batch_size, seed)
+    gen = torch.Generator().manual_seed(seed)
+    size_t = torch.as_tensor(sizes, dtype=torch.float64)[:, None]
+    rows = torch.arange(x.shape[0])[:, None]
+
+    def draw() -> tuple[torch.Tensor, torch.Tensor]:
+        u = torch.rand(x.shape[0], batch_size, generator=gen, dtype=torch.float64)
+        idx = (u * size_t).long()  # uniform on {0, ..., m_i - 1}
+        return x[rows, idx], y[rows, idx]
+
+    return draw
+
+
+def _adam_loop(
+    net: SubspaceNet,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float,
+    seed: int,
+    sizes: object,
+    weights: object,
+    codebooks: nn.Parameter | None,
+    progress: Callable[[range], range] | None,
+) -> list[float]:
+    """The one minibatch training loop (plain or quantisation-aware).
+
+    Validates its arguments; Adam with a cosine decay on the learned coordinates
+    (and the codebooks, if given: straight-through quantised forward pass).
+    """
+    x, y = _check_task_batch(net, x, y)
+    steps = check_int(steps, "steps", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
+    check_positive(lr, "lr")
+    size_arr = None if sizes is None else _check_sizes_of(x, sizes)
+    w = None if weights is None else _check_weights(weights, x.shape[0])
+    if w is None and size_arr is not None:
+        w = torch.full((x.shape[0],), 1.0 / x.shape[0])
+    params = [*_learned(net)] + ([] if codebooks is None else [codebooks])
+    opt = torch.optim.Adam(params, lr=lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: _cosine(t, steps))
+    draw = _draws(x, y, batch_size, seed, size_arr)
+    losses = []
+    loop = range(steps) if progress is None else progress(range(steps))
+    for _ in loop:
+        xb, yb = draw()
+        if codebooks is None:
+            out = net(xb)
+        else:
+            flat = _ste_quantize(_flat_groups(net, net.alpha, net.v), codebooks)
+            out = net(xb, *_unflat_groups(net, flat, net.v))
+        if w is None:  # equal sizes, equal weights: the mean over all examples
+            loss = nn.functional.cross_entropy(
+                out.reshape(-1, out.shape[-1]), yb.reshape(-1)
+            )
+        else:
+            ce = nn.functional.cross_entropy(
+                out.reshape(-1, out.shape[-1]), yb.reshape(-1), reduction="none"
+            )
+            loss = ce.reshape(yb.shape).mean(dim=1) @ w
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(float(loss.detach()))
+    return losses
+
+
 def _cosine(step: int, steps: int) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * step / steps))
 
@@ -675,6 +825,8 @@ def train_minibatch(
     batch_size: int = 128,
     lr: float = 0.01,
     seed: int = 0,
+    sizes: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
     progress: Callable[[range], range] | None = None,
 ) -> list[float]:
     """Minibatch Adam with a cosine learning-rate decay on the mean cross-entropy.
@@ -698,6 +850,12 @@ def train_minibatch(
         :math:`\\eta_t = \\eta\\,(1 + \\cos(\\pi t/T))/2`.
     seed : int
         Seed of the minibatch draws.
+    sizes : array_like of int, shape (n_tasks,), optional
+        Tasks of unequal sizes: ``x`` and ``y`` are padded and task ``i`` draws
+        from its first ``sizes[i]`` examples only (``1 <= sizes[i] <= m``).
+    weights : array_like, shape (n_tasks,), optional
+        Weights ``w_i >= 0`` of the tasks' minibatch losses (e.g.
+        :func:`task_weights`); default ``1/n`` each.
     progress : callable or None
         Wraps the step range, e.g. ``tqdm.auto.tqdm``.
 
@@ -715,31 +873,25 @@ def train_minibatch(
 
     Notes
     -----
-    Each step minimises :math:`\\frac1n\\sum_i\\frac1B\\sum_{j\\in B_i}
+    Each step minimises :math:`\\sum_i w_i\\frac1B\\sum_{j\\in B_i}
     \\mathrm{CE}(f_{\\theta_i}(x_{ij}), y_{ij})`, an unbiased estimate of the
-    training objective of :func:`train_subspace`.
+    objective :math:`\\sum_i w_i \\hat L_i` (with ``w_i = 1/n`` that of
+    :func:`train_subspace`).  The same loop runs quantisation-aware in
+    :func:`qat_finetune`.
     """
-    x, y = _check_task_batch(net, x, y)
-    steps = check_int(steps, "steps", minimum=1)
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
-    seed = check_int(seed, "seed", minimum=0)
-    check_positive(lr, "lr")
-    opt = torch.optim.Adam(_learned(net), lr=lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: _cosine(t, steps))
-    draw = _minibatches(x, y, steps, batch_size, seed)
-    losses = []
-    loop = range(steps) if progress is None else progress(range(steps))
-    for _ in loop:
-        xb, yb = draw()
-        opt.zero_grad()
-        out = net(xb)
-        logits = out.reshape(-1, out.shape[-1])
-        loss = nn.functional.cross_entropy(logits, yb.reshape(-1))
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(float(loss.detach()))
-    return losses
+    return _adam_loop(
+        net,
+        x,
+        y,
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        sizes=sizes,
+        weights=weights,
+        codebooks=None,
+        progress=progress,
+    )
 
 
 def transfer_net(net: SubspaceNet, n_tasks: int = 1) -> SubspaceNet:
@@ -965,6 +1117,8 @@ def qat_finetune(
     batch_size: int = 128,
     lr: float = 0.002,
     seed: int = 0,
+    sizes: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
     codebook_precision: int = 16,
     grid_size: int = 1,
     progress: Callable[[range], range] | None = None,
@@ -980,7 +1134,7 @@ def qat_finetune(
         Training data, shapes ``(n_tasks, m, ...)`` and ``(n_tasks, m)``.
     n_levels : int
         Codebook size ``K >= 1``.
-    steps, batch_size, lr, seed
+    steps, batch_size, lr, seed, sizes, weights
         As in :func:`train_minibatch` (``steps >= 1``).
     codebook_precision, grid_size
         As in :func:`quantize_net`.
@@ -1013,32 +1167,26 @@ def qat_finetune(
     straight-through for the parameters and summed member gradients for the
     centroids, implemented as :math:`\\hat w = c_{a(w)} + w - \\mathrm{sg}(w)`.
     """
-    x, y = _check_task_batch(net, x, y)
-    steps = check_int(steps, "steps", minimum=1)
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
-    seed = check_int(seed, "seed", minimum=0)
-    check_positive(lr, "lr")
+    _check_task_batch(net, x, y)
+    n_levels = check_int(n_levels, "n_levels", minimum=1)
     net.balance_()
     start = quantize_net(
         net, n_levels, codebook_precision=32, grid_size=grid_size
     ).codebooks
     books = nn.Parameter(torch.as_tensor(start, dtype=torch.float32))
-    opt = torch.optim.Adam([*_learned(net), books], lr=lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: _cosine(t, steps))
-    draw = _minibatches(x, y, steps, batch_size, seed)
-    loop = range(steps) if progress is None else progress(range(steps))
-    for _ in loop:
-        xb, yb = draw()
-        q_alpha, q_v = _unflat_groups(
-            net, _ste_quantize(_flat_groups(net, net.alpha, net.v), books), net.v
-        )
-        opt.zero_grad()
-        out = net(xb, q_alpha, q_v)
-        logits = out.reshape(-1, out.shape[-1])
-        loss = nn.functional.cross_entropy(logits, yb.reshape(-1))
-        loss.backward()
-        opt.step()
-        sched.step()
+    _adam_loop(
+        net,
+        x,
+        y,
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        sizes=sizes,
+        weights=weights,
+        codebooks=books,
+        progress=progress,
+    )
     return quantize_net(
         net,
         n_levels,

@@ -20,19 +20,26 @@ each function forms the average it needs, so the averages cannot be mixed up.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import xlogy
 
-from mtlnotes._confidence import LN2, fast_rate_budget, occam_slack
-from mtlnotes._validate import check_nonnegative, check_positive, check_probability
+from mtlnotes._validate import (
+    check_nonnegative,
+    check_positive,
+    check_probability,
+    check_sizes,
+)
+from mtlnotes.bounds import LN2, _fast_rate_budget, _occam_slack
 from mtlnotes.kl import kl_inv_upper
 
 __all__ = [
     "BOUND_NAMES",
-    "check_sizes",
     "harmonic_mean",
     "harmonic_mean_bound",
+    "ideal_kl_bound",
     "kl_ball_max",
     "min_size_fast_rate_bound",
     "multitask_bounds",
@@ -44,41 +51,6 @@ __all__ = [
 
 _BISECTION_STEPS = 200
 _LOG_S_RANGE = 690.0  # |ln s| bracket of the multiplier; e^690 is near float max
-
-
-def check_sizes(sizes: ArrayLike, name: str = "sizes") -> NDArray[np.int64]:
-    """Return task sizes as a 1-D int64 array after checking them.
-
-    Parameters
-    ----------
-    sizes : array_like
-        Task sizes ``(m_1, ..., m_n)``: a non-empty 1-D sequence of integers ``>= 1``.
-    name : str
-        Argument name used in error messages.
-
-    Returns
-    -------
-    ndarray of int64, shape (n,)
-
-    Raises
-    ------
-    ValueError
-        If ``sizes`` is empty, not 1-D, not integral, or has an entry outside
-        ``[1, 2**53]``.
-    """
-    arr = np.asarray(sizes)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D sequence of integers >= 1")
-    try:
-        flt = np.asarray(arr, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be integers >= 1") from err
-    integral = np.all(np.isfinite(flt)) and np.all(flt == np.round(flt))
-    if arr.dtype == bool or not integral or np.any(flt < 1):
-        raise ValueError(f"{name} must be integers >= 1")
-    if np.any(flt > 2.0**53):  # beyond, float64 no longer holds every integer
-        raise ValueError(f"{name} must be integers in [1, 2**53]")
-    return flt.astype(np.int64)
 
 
 def _check_delta(delta: ArrayLike) -> NDArray[np.float64]:
@@ -116,7 +88,7 @@ def _fast_rate(
 ) -> float | NDArray[np.float64]:
     """``kl_inv_upper(q, (bits ln 2 + ln(2 sqrt(N)/δ)) / N)`` with shape checks."""
     try:
-        budget = fast_rate_budget(bits, n_samples, delta)
+        budget = _fast_rate_budget(bits, n_samples, delta)
         q, budget = np.broadcast_arrays(q, budget)
     except ValueError as err:
         raise _broadcast_error(err) from err
@@ -183,7 +155,7 @@ def harmonic_mean_bound(
     risks, bits_arr, size_arr, delta_arr = _prepare(emp_risks, bits, sizes, delta)
     n_eff = size_arr.size**2 / np.sum(1.0 / size_arr)  # n·m̄
     try:
-        return _out(risks.mean(axis=-1) + occam_slack(bits_arr, n_eff, delta_arr))
+        return _out(risks.mean(axis=-1) + _occam_slack(bits_arr, n_eff, delta_arr))
     except ValueError as err:
         raise _broadcast_error(err) from err
 
@@ -483,7 +455,7 @@ def sample_centric_standard_bound(
     total = float(size_arr.sum())
     try:
         return _out(
-            risks @ (size_arr / total) + occam_slack(bits_arr, total, delta_arr)
+            risks @ (size_arr / total) + _occam_slack(bits_arr, total, delta_arr)
         )
     except ValueError as err:
         raise _broadcast_error(err) from err
@@ -562,3 +534,66 @@ def multitask_bounds(
         name: float(f(err, bits_arr, size_arr, delta_arr))
         for name, f in zip(BOUND_NAMES, funcs, strict=True)
     }
+
+
+def ideal_kl_bound(
+    train_err: ArrayLike,
+    bits: float,
+    sizes: ArrayLike,
+    delta: float,
+    lam: ArrayLike,
+    log_sup: ArrayLike,
+) -> float:
+    """The kl bound on ``R^MT`` that ``sup_μ M_μ(λ)`` would give, best ``λ`` of a grid.
+
+    Parameters
+    ----------
+    train_err : array_like, shape (n,)
+        Per-task training errors in [0, 1].
+    bits : float
+        Code length in bits, ``>= 0``.
+    sizes : array_like of int, shape (n,)
+        Task sizes ``>= 1``.
+    delta : float
+        Confidence in (0, 1).
+    lam : array_like, shape (L,)
+        Grid of exponents ``0 < λ <= m_min``, fixed before seeing the data.
+    log_sup : array_like, shape (L,)
+        ``ln sup_μ M_μ(λ)`` for each ``λ`` (e.g. from
+        :func:`mtlnotes.mgf.sup_kl_mgf_binned`).
+
+    Returns
+    -------
+    float
+        ``min_λ kl_inv_upper(R̂^MT, (bits·ln 2 + ln S(λ) + ln(L/δ)) / (nλ))``.
+
+    Raises
+    ------
+    ValueError
+        On bad input, or ``λ`` outside ``(0, m_min]`` (the moment-generating
+        function is unbounded above ``m_min``: the blow-up lemma).
+
+    Notes
+    -----
+    Chapter *Unbalanced multitask learning*, theorem "kl bound from the exact
+    moment-generating function": Markov's inequality on ``e^{nλ kl}`` at
+    confidence ``δ 2^{-bits}/L``, a union bound over the code and the ``L`` grid
+    points.  It is a valid bound when ``S(λ)`` bounds the moment-generating
+    function for every risk vector; ``sup_μ M_μ(λ)`` does so for tasks of equal
+    risk and is a lower bound on any such ``S(λ)`` otherwise (see the chapter).
+    """
+    size_arr = check_sizes(sizes)
+    err = check_probability(train_err, "train_err")
+    if err.shape != size_arr.shape:
+        raise ValueError("train_err must have one entry per task")
+    b = float(check_nonnegative(bits, "bits"))
+    d = float(check_probability(delta, "delta", open_low=True, open_high=True))
+    lam_arr = check_nonnegative(lam, "lam").ravel()
+    log_s = check_nonnegative(log_sup, "log_sup").ravel()
+    if lam_arr.size == 0 or log_s.shape != lam_arr.shape:
+        raise ValueError("lam and log_sup must be non-empty and of equal length")
+    if np.any(lam_arr <= 0) or np.any(lam_arr > size_arr.min()):
+        raise ValueError("lam must lie in (0, m_min]")
+    n = size_arr.size
+    budget = (b * LN2 + log_s + math.log(lam_arr.size / d)) / (n * lam_arr)
+    return float(np.min(kl_inv_upper(err.mean(), budget)))

@@ -1,4 +1,4 @@
-"""Unit tests for mtlnotes.assign on small synthetic notebooks built with nbformat."""
+"""Unit tests for mtlnotes.course.assign on small synthetic notebooks (nbformat)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from mtlnotes import assign
+from mtlnotes.course import assign
 
 SOLUTION_META = {
     "solution": True,
@@ -479,11 +479,25 @@ def test_main(tmp_path, capsys):
 def test_module_entry_point(tmp_path, monkeypatch, capsys):
     src = write(make_chapter(), tmp_path / "ch.ipynb")
     monkeypatch.setattr(sys, "argv", ["assign", str(src), str(tmp_path / "o.ipynb")])
+    monkeypatch.delitem(sys.modules, "mtlnotes.course.assign")
+    with pytest.raises(SystemExit) as info:
+        runpy.run_module("mtlnotes.course.assign", run_name="__main__")
+    assert info.value.code == 0
+    assert (tmp_path / "o.ipynb").exists()
+
+
+def test_old_module_path_still_works(tmp_path, monkeypatch):
+    """``mtlnotes.assign`` re-exports the course module (one definition)."""
+    import mtlnotes.assign as old
+
+    assert old.student_notebook is assign.student_notebook
+    assert old.__all__ == assign.__all__
+    src = write(make_chapter(), tmp_path / "ch.ipynb")
+    monkeypatch.setattr(sys, "argv", ["assign", str(src), str(tmp_path / "p.ipynb")])
     monkeypatch.delitem(sys.modules, "mtlnotes.assign")
     with pytest.raises(SystemExit) as info:
         runpy.run_module("mtlnotes.assign", run_name="__main__")
-    assert info.value.code == 0
-    assert (tmp_path / "o.ipynb").exists()
+    assert info.value.code == 0 and (tmp_path / "p.ipynb").exists()
 
 
 ANSWER_META = {

@@ -5,7 +5,10 @@ shared with the offline and browser tests; ``build_strict`` fails it on any
 warning.
 """
 
+import pytest
 from _book import ROOT
+
+pytestmark = pytest.mark.slow
 
 
 def test_book_builds_without_warnings(book_html):

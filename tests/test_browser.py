@@ -42,10 +42,13 @@ from _cdp import Browser, find_chromium
 CHROMIUM = find_chromium()
 REQUIRED = os.environ.get("MTLNOTES_REQUIRE_BROWSER") == "1"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and not REQUIRED,
-    reason="no Chromium on PATH (apt-get install chromium)",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None and not REQUIRED,
+        reason="no Chromium on PATH (apt-get install chromium)",
+    ),
+]
 
 # After the load event: wait for MathJax's first typesetting pass (when MathJax is
 # there at all), then let the page settle.

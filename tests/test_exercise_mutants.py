@@ -15,22 +15,30 @@ visible check cell and every hidden test (``tests/hidden/<chapter>.py``).
 
 The outcome of each mutant is printed (``pytest -s``) as a table: which check
 cells rejected it and with which error.
+
+The same run is the reader's path of ``test_reader_path.py``: it executes in a
+fresh virtual environment that sees the dependencies but not ``mtlnotes``, from a
+folder outside the repository; the chapter's setup cell installs ``mtlnotes``
+from a wheel of this checkout, with no package index (and no network, where a
+network namespace can be made).  So every chapter runs once here, from the
+wheel, and ``test_chapter_runs_from_the_wheel_in_a_bare_venv`` checks that.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import subprocess
+import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from _book import offline_wrap, unshare_prefix
+from _reader import CHAPTERS, ROOT, build_wheel, kernel_venv, reader_env
 
-from mtlnotes.assign import read_hidden_tests
+from mtlnotes.course.assign import read_hidden_tests
 
-ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 chapters = pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 MUTANT = re.compile(r"^# %%[ \t]+(?P<label>ex-[\w-]+-\d+):[ \t]*(?P<what>.+)$")
 
@@ -71,10 +79,28 @@ def code_cell(source: str, **role) -> nbformat.NotebookNode:
     return cell
 
 
+EXECUTE = """
+import sys, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, kernel_name="bare", timeout=600, allow_errors=True,
+               resources={"metadata": {"path": sys.argv[2]}}).execute()
+nbformat.write(nb, sys.argv[1])
+"""
+PROBE = "import mtlnotes; print(mtlnotes.__file__)"
+
+
 @functools.cache
-def run_chapter(path: Path) -> tuple[dict, dict, list]:
-    """Run the chapter once with mutants; return the exercises, the hidden
-    tests and, for each tagged cell, ``(role, error name or None)``."""
+def _wheel() -> Path:
+    return build_wheel(Path(tempfile.mkdtemp(prefix="mtlnotes-wheel-")))
+
+
+@functools.cache
+def run_chapter(path: Path) -> tuple[dict, dict, list, dict]:
+    """Run the chapter once with mutants, in a reader's bare venv; return the
+    exercises, the hidden tests, for each tagged cell ``(role, error name or
+    None)``, and what the reader's venv showed (``before``: ``import mtlnotes``
+    failed before the run; ``located``: where it is imported from after)."""
     nb = nbformat.read(path, as_version=4)
     found = exercises(nb)
     hidden_file = ROOT / "tests" / "hidden" / f"{path.stem}.py"
@@ -126,18 +152,39 @@ def run_chapter(path: Path) -> tuple[dict, dict, list]:
                     )
                 )
     run = nbformat.v4.new_notebook(cells=cells, metadata=nb.metadata)
-    NotebookClient(
-        run,
-        timeout=300,
-        kernel_name="python3",
-        allow_errors=True,
-        resources={"metadata": {"path": str(ROOT / "notebooks")}},
-    ).execute()
+    tmp = Path(tempfile.mkdtemp(prefix=f"mtlnotes-reader-{path.stem}-"))
+    python = kernel_venv(tmp)
+    env = reader_env(python, _wheel())
+    probe = [str(python), "-c", PROBE]
+    before = subprocess.run(probe, cwd=tmp, env=env, capture_output=True, text=True)
+    work = tmp / "reader"
+    work.mkdir()
+    target = work / path.name
+    nbformat.write(run, target)
+    prefix = unshare_prefix()
+    cmd = [str(python), "-c", EXECUTE, str(target), str(work)]
+    done = subprocess.run(
+        [*(offline_wrap(prefix) if prefix else []), *cmd],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
+    after = subprocess.run(probe, cwd=tmp, env=env, capture_output=True, text=True)
+    venv = {
+        "before": before.returncode != 0,
+        "located": after.stdout.strip() if after.returncode == 0 else after.stderr,
+        "prefix": str(python.parents[1]),
+    }
+    run = nbformat.read(target, as_version=4)
     results = []
     for cell in run.cells:
         errors = [o.ename for o in cell.outputs if o.output_type == "error"]
         results.append((cell.metadata["mutant_test"], errors[0] if errors else None))
-    return found, {**hidden, "_mutants": mutants}, results
+    return found, {**hidden, "_mutants": mutants}, results, venv
 
 
 @chapters
@@ -157,9 +204,23 @@ def test_every_exercise_has_a_stored_mutant(path):
     )
 
 
+@pytest.mark.slow
+@chapters
+def test_chapter_runs_from_the_wheel_in_a_bare_venv(path):
+    """The reader's path: mtlnotes absent, then installed by the setup cell into
+    the reader's venv, and every chapter cell ran without error."""
+    _, _, results, venv = run_chapter(path)
+    assert venv["before"], "mtlnotes must not be importable before the setup"
+    assert venv["located"].startswith(venv["prefix"]), venv["located"]
+    assert results[0][0]["role"] == "chapter" and results[0][1] is None
+    chapter_errors = [e for role, e in results if role["role"] == "chapter" and e]
+    assert not chapter_errors, f"{path.name}: chapter cells failed: {chapter_errors}"
+
+
+@pytest.mark.slow
 @chapters
 def test_checks_reject_every_mutant_and_accept_the_solution(path):
-    found, _, results = run_chapter(path)
+    found, _, results, _ = run_chapter(path)
     chapter_errors = [e for role, e in results if role["role"] == "chapter" and e]
     assert not chapter_errors, f"{path.name}: chapter cells failed: {chapter_errors}"
     table = {}

@@ -10,19 +10,20 @@ import numpy as np
 import pytest
 import torch
 
+from mtlnotes import data, subspace
 from mtlnotes.experiments import REGISTRY
 from mtlnotes.experiments import unbalanced as ub
 from mtlnotes.kl import kl_inv_upper
-from mtlnotes.mgf import log_kl_mgf, log_kl_mgf_binned
-from mtlnotes.unbalanced import BOUND_NAMES, multitask_bounds
+from mtlnotes.mgf import log_kl_mgf, log_kl_mgf_binned, sup_kl_mgf_binned
+from mtlnotes.unbalanced import BOUND_NAMES, ideal_kl_bound, multitask_bounds
 
 RESULT = Path(__file__).resolve().parents[1] / "results" / ub.RESULT_FILE
 
 
 @pytest.fixture(scope="module")
 def stored() -> dict:
-    if not RESULT.is_file():  # written by ub.COMMAND; committed with the results
-        pytest.skip(f"{RESULT.name} not generated yet; run {ub.COMMAND}")
+    # committed with the repository: a missing file is a failure, not a skip
+    assert RESULT.is_file(), f"{RESULT.name} is missing; run {ub.COMMAND}"
     return json.loads(RESULT.read_text())
 
 
@@ -42,7 +43,7 @@ def test_stored_schema_and_design(stored):
     assert stored["config"]["m_fresh"] >= 10_000
     # the sizes are the seeded log-uniform draw of the stored configuration
     cfg = stored["config"]
-    expect = ub.log_uniform_sizes(n, cfg["m_lo"], cfg["m_hi"], cfg["size_seed"])
+    expect = data.log_uniform_sizes(n, cfg["m_lo"], cfg["m_hi"], cfg["size_seed"])
     assert np.array_equal(sizes, expect)
     assert stored["command"] == ub.COMMAND
 
@@ -63,7 +64,7 @@ def test_every_stored_bound_recomputed(stored):
             sz = sizes if res is stored["models"] else stored["ci"]["sizes"]
             _check_bounds(entry, sz, delta)
             m = mgf if res is stored["models"] else stored["ci"]["mgf"]
-            ideal = ub.ideal_kl_bound(
+            ideal = ideal_kl_bound(
                 entry["train_err"], entry["bits"], sz, delta, m["lam"], m["log_sup"]
             )
             assert entry["ideal_kl_bound"] == pytest.approx(ideal, abs=1e-12)
@@ -101,6 +102,7 @@ def test_stored_mgf_values_recomputed(stored):
     assert mgf["discretisation_error"] < 2e-2
 
 
+@pytest.mark.slow  # trains the CI configuration twice (about a minute of CPU)
 def test_small_configuration_rerun_matches_stored(stored):
     """End to end: data, both trainings, QAT, code, bounds, MGF (CI config)."""
     torch.set_num_threads(1)
@@ -120,37 +122,53 @@ def test_small_configuration_rerun_matches_stored(stored):
             assert abs(new["bounds"][name] - old["bounds"][name]) < 0.1
 
 
+def _ci_tasks():
+    tasks = ub.make_tasks(ub.CI_CONFIG)
+    x, y = torch.from_numpy(tasks.x_train), torch.from_numpy(tasks.y_train)
+    return tasks, x, y
+
+
 def test_task_errors_against_a_loop():
     cfg = ub.CI_CONFIG
-    tasks = ub.make_unbalanced_tasks(cfg)
+    tasks, x, y = _ci_tasks()
     assert tasks.x_train.shape[:2] == (cfg.n_tasks, tasks.sizes.max())
     # padding is empty, every task has its size
     for i, m in enumerate(tasks.sizes):
-        assert torch.all(tasks.x_train[i, m:] == 0)
-        assert not torch.all(tasks.x_train[i, m - 1] == 0)
-    net = ub.subspace.SubspaceNet(
-        ub.subspace.make_cnn(8, seed=0), cfg.n_tasks, 4, 8, learn_basis=True
+        assert np.all(tasks.x_train[i, m:] == 0)
+        assert not np.all(tasks.x_train[i, m - 1] == 0)
+    net = subspace.SubspaceNet(
+        subspace.make_cnn(8, seed=0), cfg.n_tasks, 4, 8, learn_basis=True
     )
     kw = {"alpha": net.alpha.detach(), "v": net.v.detach()}
-    err = ub.task_errors(net, tasks.x_train, tasks.y_train, tasks.sizes, chunk=64, **kw)
+    err = subspace.error_rates(net, x, y, sizes=tasks.sizes, batch_size=64, **kw)
     with torch.no_grad():
         for i, m in enumerate(tasks.sizes):
-            out = net(tasks.x_train[:, :m], **kw)[i].argmax(dim=-1)
+            out = net(x[:, :m], **kw)[i].argmax(dim=-1)
             assert err[i] == pytest.approx(
-                float((out != tasks.y_train[i, :m]).double().mean()), abs=1e-12
+                float((out != y[i, :m]).double().mean()), abs=1e-12
             )
+    with pytest.raises(ValueError, match="sizes"):
+        subspace.error_rates(net, x, y, sizes=tasks.sizes[:-1], **kw)
 
 
 def test_weighted_training_objectives_differ():
     cfg = ub.CI_CONFIG
-    tasks = ub.make_unbalanced_tasks(cfg)
+    tasks, x, y = _ci_tasks()
     losses = {}
     for w in ub.WEIGHTINGS:
-        net = ub.subspace.SubspaceNet(
-            ub.subspace.make_cnn(8, seed=0), cfg.n_tasks, 4, 8, learn_basis=True
+        net = subspace.SubspaceNet(
+            subspace.make_cnn(8, seed=0), cfg.n_tasks, 4, 8, learn_basis=True
         )
-        losses[w] = ub.train_weighted(
-            net, tasks, w, steps=3, batch_size=16, lr=0.01, seed=0
+        losses[w] = subspace.train_minibatch(
+            net,
+            x,
+            y,
+            steps=3,
+            batch_size=16,
+            lr=0.01,
+            seed=0,
+            sizes=tasks.sizes,
+            weights=subspace.task_weights(tasks.sizes, w),
         )
     # same draws and start, different weights: equal first loss only if the
     # per-task losses were all equal
@@ -159,13 +177,13 @@ def test_weighted_training_objectives_differ():
 
 
 def test_log_uniform_sizes():
-    sizes = ub.log_uniform_sizes(30, 50, 5000, 13)
+    sizes = data.log_uniform_sizes(30, 50, 5000, 13)
     assert sizes.min() == 50 and sizes.max() == 5000 and sizes.size == 30
-    assert np.array_equal(sizes, ub.log_uniform_sizes(30, 50, 5000, 13))
+    assert np.array_equal(sizes, data.log_uniform_sizes(30, 50, 5000, 13))
 
 
 def test_mgf_sup_small_sizes_against_exact():
-    out = ub.mgf_sup([3, 8, 20], [0.5, 1.0], n_mu=6, cells=120)
+    out = sup_kl_mgf_binned([3, 8, 20], [0.5, 1.0], n_mu=6, cells=120)
     # cells = 120 and 240 hold every atom j/(n m_i): the binned values are exact
     exact = log_kl_mgf([3, 8, 20], np.asarray(out["mu_grid"])[None, :], [[1.5], [3.0]])
     assert np.allclose(out["log_mgf"], exact, atol=1e-10)
@@ -177,16 +195,24 @@ def test_mgf_sup_small_sizes_against_exact():
     ("func", "kwargs", "name"),
     [
         (
-            ub.log_uniform_sizes,
+            data.log_uniform_sizes,
             {"n_tasks": 1, "m_lo": 5, "m_hi": 9, "seed": 0},
             "n_tasks",
         ),
-        (ub.log_uniform_sizes, {"n_tasks": 3, "m_lo": 0, "m_hi": 9, "seed": 0}, "m_lo"),
-        (ub.log_uniform_sizes, {"n_tasks": 3, "m_lo": 9, "m_hi": 9, "seed": 0}, "m_hi"),
+        (
+            data.log_uniform_sizes,
+            {"n_tasks": 3, "m_lo": 0, "m_hi": 9, "seed": 0},
+            "m_lo",
+        ),
+        (
+            data.log_uniform_sizes,
+            {"n_tasks": 3, "m_lo": 9, "m_hi": 9, "seed": 0},
+            "m_hi",
+        ),
         (ub.config_for, {"scale": "huge"}, "scale"),
-        (ub.mgf_sup, {"sizes": [3, 0], "lam_fractions": [1.0]}, "sizes"),
-        (ub.mgf_sup, {"sizes": [3, 4], "lam_fractions": [1.5]}, "lam_fractions"),
-        (ub.mgf_sup, {"sizes": [3, 4], "lam_fractions": [0.0]}, "lam_fractions"),
+        (sup_kl_mgf_binned, {"sizes": [3, 0], "lam_fractions": [1.0]}, "sizes"),
+        (sup_kl_mgf_binned, {"sizes": [3, 4], "lam_fractions": [1.5]}, "lam_fractions"),
+        (sup_kl_mgf_binned, {"sizes": [3, 4], "lam_fractions": [0.0]}, "lam_fractions"),
     ],
 )
 def test_bad_input(func, kwargs, name):
@@ -216,16 +242,25 @@ def test_ideal_bound_bad_input(kwargs, name):
         "log_sup": [0.05, 0.1],
     } | kwargs
     with pytest.raises(ValueError, match=name):
-        ub.ideal_kl_bound(**args)
+        ideal_kl_bound(**args)
 
 
-def test_train_weighted_bad_weighting():
-    tasks = ub.make_unbalanced_tasks(ub.CI_CONFIG)
-    net = ub.subspace.SubspaceNet(
-        ub.subspace.make_cnn(8, seed=0), ub.CI_CONFIG.n_tasks, 4, 8, learn_basis=True
+def test_weighted_training_bad_input():
+    tasks, x, y = _ci_tasks()
+    net = subspace.SubspaceNet(
+        subspace.make_cnn(8, seed=0), ub.CI_CONFIG.n_tasks, 4, 8, learn_basis=True
     )
     with pytest.raises(ValueError, match="weighting"):
-        ub.train_weighted(net, tasks, "both", steps=1, batch_size=4, lr=0.01, seed=0)
+        subspace.task_weights(tasks.sizes, "both")
+    fit = {"steps": 1, "batch_size": 4, "lr": 0.01, "seed": 0}
+    with pytest.raises(ValueError, match="weights"):
+        subspace.train_minibatch(net, x, y, weights=[1.0, 2.0], **fit)
+    with pytest.raises(ValueError, match="weights"):
+        subspace.train_minibatch(net, x, y, weights=np.zeros(x.shape[0]), **fit)
+    with pytest.raises(ValueError, match="sizes"):
+        subspace.qat_finetune(net, x, y, n_levels=4, sizes=tasks.sizes * 1000, **fit)
+    with pytest.raises(ValueError, match="steps"):
+        subspace.train_minibatch(net, x, y, sizes=tasks.sizes, **(fit | {"steps": 0}))
 
 
 def test_format_tables(stored):
@@ -235,6 +270,23 @@ def test_format_tables(stored):
     assert f"{task:.3f}" in text and "0.27" in text and "0.26" in text
     with pytest.raises(ValueError, match="digits"):
         ub.format_tables(stored, digits=0)
+
+
+def test_ci_scale_writes_its_own_file(tmp_path, monkeypatch):
+    """``--scale ci`` runs the CI configuration alone and writes ``_ci.json``."""
+    calls = []
+
+    def fake(cfg):
+        calls.append(cfg)
+        return {"sizes": [1], "time": {"wall_s": 0.0, "cpu_s": 0.0}, "config": {}}
+
+    monkeypatch.setattr(ub, "run_config", fake)
+    path = ub.run("ci", jobs=1, out_dir=tmp_path)
+    assert path == tmp_path / "unbalanced_mnist1d_ci.json"
+    assert calls == [ub.CI_CONFIG]
+    out = json.loads(path.read_text())
+    assert out["command"] == "python -m mtlnotes.experiments unbalanced --scale ci"
+    assert out["slides_split_cifar10"]["task_centric_fast"] == 0.27
 
 
 def test_load_results_path(stored, tmp_path):

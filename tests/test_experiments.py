@@ -26,19 +26,26 @@ def stored():
 
 def test_registry_and_cli_arguments():
     assert REGISTRY["subspace"] == "mtlnotes.experiments.subspace"
-    assert SCALES == ("full", "book")
-    with pytest.raises(SystemExit):
-        cli.main(["subspace", "--jobs", "0"])
-    with pytest.raises(SystemExit):
-        cli.main(["nonexistent"])
-    with pytest.raises(ValueError, match="device"):
-        exp.run("book", device="cuda")
+    assert SCALES == ("full", "book", "ci")
+    for argv in (
+        ["subspace", "--jobs", "0"],
+        ["subspace", "--threads", "0"],
+        ["nonexistent"],
+        ["subspace", "--device", "cuda"],  # no GPU option: the runs are CPU runs
+    ):
+        assert cli.main(argv) == 2  # argparse's status, with the message on stderr
     with pytest.raises(ValueError, match="scale"):
         exp.plan("huge")
+    with pytest.raises(ValueError, match="scale"):
+        exp.EXPERIMENT.path("results", "huge")
 
 
 def _square(job):
     return {"y": job["x"] ** 2}
+
+
+def _shifted(job, shared):
+    return {"y": job["x"] + shared["shift"]}
 
 
 def test_run_jobs_keeps_order_in_both_modes():
@@ -48,6 +55,40 @@ def test_run_jobs_keeps_order_in_both_modes():
     assert core.run_jobs(_square, jobs, 2) == expected
     with pytest.raises(ValueError, match="n_jobs"):
         core.run_jobs(_square, jobs, 0)
+    # a shared object reaches every call, in this process and in forked workers;
+    # on_result sees every finished job (the hook of a resumable run)
+    seen = {}
+    for n in (1, 2):
+        out = core.run_jobs(
+            _shifted,
+            jobs,
+            n,
+            shared={"shift": 10},
+            on_result=lambda i, r: seen.__setitem__(i, r),
+        )
+        assert out == [{"y": x + 10} for x in range(6)] and len(seen) == 6
+
+
+def test_experiment_contract(tmp_path):
+    e = core.Experiment("demo", "demo_data.json")
+    assert e.command("book") == "python -m mtlnotes.experiments demo --scale book"
+    assert e.path(tmp_path) == tmp_path / "demo_data.json"
+    assert e.path(tmp_path, "ci") == tmp_path / "demo_data_ci.json"
+    runs = [{"config": {"a": 1}, "D": 3, "time": {}, "final_loss": 0.5, "big": [1]}]
+    path = e.write(tmp_path, "book", {"x": 1}, clock=core.Clock(), runs=runs)
+    out = json.loads(path.read_text())
+    assert list(out)[:3] == ["command", "scale", "x"]
+    assert out["runs"] == [{"config": {"a": 1}, "D": 3, "time": {}, "final_loss": 0.5}]
+    assert {"environment", "time"} <= set(out)
+    pools = core.Pools(_pool)
+    pools.ensure({"a": 5, "b": 3})
+    assert pools["a"][0].shape == (5,) and "b" in pools and "c" not in pools
+    pools.ensure({"a": 4})  # large enough: kept
+    assert pools["a"][0].shape == (5,)
+
+
+def _pool(key, size):
+    return np.arange(size), np.zeros(size)
 
 
 def test_to_jsonable_and_clock(tmp_path):
@@ -146,16 +187,16 @@ def test_stored_best_rows_are_minimal(stored):
                     assert rows[best[key]][key] == min(r[key] for r in cand)
 
 
-def test_ci_configuration_reruns_end_to_end(stored, tmp_path, monkeypatch):
+@pytest.mark.slow  # trains the CI configuration (about a minute of CPU)
+def test_ci_configuration_reruns_end_to_end(stored, tmp_path):
     """Re-run the stored small configuration through run() and compare its row.
 
     Training is chaotic in floating point across CPUs and torch kernels, so the
     errors are compared within 0.05 per task and the code length within 3%.
     """
-    monkeypatch.setattr(exp, "plan", lambda scale: [exp.CI_CONFIG])
-    argv = ["subspace", "--scale", "book", "--jobs", "1", "--out", str(tmp_path)]
+    argv = ["subspace", "--scale", "ci", "--jobs", "1", "--out", str(tmp_path)]
     assert cli.main(argv) == 0
-    new = json.loads((tmp_path / "subspace_mnist1d_book.json").read_text())["ci"]
+    new = json.loads((tmp_path / "subspace_mnist1d_ci.json").read_text())["ci"]
     old = stored["ci"]
     for key in ("setting", "family", "method", "k", "l", "K", "n_tasks", "m_train"):
         assert new[key] == old[key]
@@ -182,11 +223,10 @@ def test_full_plan_grids():
 def test_run_config_with_every_variant(tmp_path):
     """Post-hoc and QAT variants, a 32-bit codebook and transfer on a tiny config."""
     cfg = exp.RunConfig(
-        "mnist_like",
-        "labels",
-        "MTL",
-        4,
-        8,
+        family="labels",
+        method="MTL",
+        k=4,
+        l=8,
         n_tasks=2,
         m_train=40,
         m_fresh=30,
@@ -198,8 +238,8 @@ def test_run_config_with_every_variant(tmp_path):
         transfer=True,
         grid="test",
     )
-    exp.prepare_pools([cfg], progress=False)
-    res = exp.run_config(cfg)
+    pools = exp.make_pools([cfg], progress=False)
+    res = exp.run_config(cfg, pools)
     kinds = [(v["qat"], v["precision"]) for v in res["variants"]]
     assert kinds == [(False, 16), (True, 16), (True, 32)]
     assert res["variants"][2]["bits"] - res["variants"][1]["bits"] == 4 * 16
@@ -280,8 +320,6 @@ def test_permutation_registry_and_plan(stored):
         perm.plan("huge", stored)
     with pytest.raises(ValueError, match="stored"):
         perm.best_configs({"rows": []})
-    with pytest.raises(ValueError, match="device"):
-        perm.run("book", device="cuda", stored=stored)
     with pytest.raises(ValueError, match="rows"):
         perm.summary_table([])
     with pytest.raises(ValueError, match=r"grid_sizes\['x'\]"):
@@ -328,6 +366,10 @@ def test_permutation_tiny_run_end_to_end(stored, tmp_path, monkeypatch):
     )
     monkeypatch.setattr(exp, "plan", lambda scale: [])
     path = perm.run("book", jobs=1, out_dir=tmp_path, stored=stored)
+    # without `stored`: the main result in the same --out directory, fresh
+    (tmp_path / "subspace_mnist1d_book.json").write_text(json.dumps(stored))
+    assert perm.main_result(tmp_path, "book") == stored
+    assert perm.main_result(tmp_path / "empty", "book")["rows"] == stored["rows"]
     assert path.name == "subspace_permutation_mnist1d_book.json"
     out = json.loads(path.read_text())
     assert out["command"].endswith("--scale book")
@@ -342,7 +384,9 @@ def test_permutation_tiny_run_end_to_end(stored, tmp_path, monkeypatch):
     lines = perm.summary_table(rows)
     assert {line["shuffle"] for line in lines} == {"10 swaps", "full permutation"}
     # paired comparison: the same examples, only the task transformations differ
-    swaps, full = (exp._tasks(c) for c in perm.plan("book", stored)[:2])
+    book = perm.plan("book", stored)[:2]
+    pools = exp.make_pools(book, progress=False)
+    swaps, full = (exp._tasks(c, pools) for c in book)
     assert np.array_equal(swaps.y_train, full.y_train)
     assert np.array_equal(swaps.y_fresh, full.y_fresh)
     assert np.array_equal(np.sort(swaps.x_train, -1), np.sort(full.x_train, -1))

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mtlnotes._validate import check_sizes
 from mtlnotes.kl import kl_bernoulli
 from mtlnotes.mgf import (
     kl_mgf,
@@ -20,7 +21,6 @@ from mtlnotes.mgf import (
     maurer_xi_bounds,
     sup_kl_mgf,
 )
-from mtlnotes.unbalanced import check_sizes
 
 
 def brute_force_mgf(sizes: list[int], mu: float, lam: float) -> float:

@@ -2,7 +2,7 @@
 
 In a temporary course directory, with every chapter in one assignment:
 
-1. ``python -m mtlnotes.assign --nbgrader --hidden-tests tests/hidden notebooks
+1. ``python -m mtlnotes.course.assign --nbgrader --hidden-tests tests/hidden notebooks
    source/mtlnotes`` writes the nbgrader source notebooks (the chapters with their
    hidden tests as locked autograder cells);
 2. ``nbgrader generate_assignment mtlnotes`` writes the release;
@@ -17,7 +17,7 @@ In a temporary course directory, with every chapter in one assignment:
 Required: blank scores 0 in every chapter, instructor the maximum in every chapter
 (and in the export), partial strictly in between in every chapter; no line of any
 solution region (solution code, written answers, hidden tests) appears in
-nbgrader's release or in the student version of :mod:`mtlnotes.assign`.
+nbgrader's release or in the student version of :mod:`mtlnotes.course.assign`.
 
 Every chapter is executed three times (once per submission); the test prints the
 scores per chapter (``pytest -s``).
@@ -36,9 +36,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from mtlnotes.assign import student_notebook
+from mtlnotes.course.assign import student_notebook
 
 nbgrader_api = pytest.importorskip("nbgrader.api")
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -128,7 +129,7 @@ def round_trip(tmp: Path) -> dict:
     run(
         sys.executable,
         "-m",
-        "mtlnotes.assign",
+        "mtlnotes.course.assign",
         "--nbgrader",
         "--hidden-tests",
         str(ROOT / "tests" / "hidden"),
@@ -238,7 +239,7 @@ def test_points_follow_the_asserts(trip):
             )
 
 
-@pytest.mark.parametrize("version", ["nbgrader release", "mtlnotes.assign"])
+@pytest.mark.parametrize("version", ["nbgrader release", "mtlnotes.course.assign"])
 def test_no_solution_line_in_a_student_version(trip, version):
     for stem, source in trip["sources"].items():
         secret = secret_lines(source)

@@ -25,9 +25,12 @@ import pytest
 from _book import ROOT, build_strict, offline_wrap, unshare_prefix
 
 PREFIX = unshare_prefix()
-pytestmark = pytest.mark.skipif(
-    PREFIX is None, reason="unshare -n unavailable or not permitted here"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        PREFIX is None, reason="unshare -n unavailable or not permitted here"
+    ),
+]
 
 
 def offline(cmd: list[str], timeout: float) -> subprocess.CompletedProcess:

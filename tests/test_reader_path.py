@@ -3,13 +3,16 @@
 1. Every chapter starts with the same hidden setup cell, which installs
    ``mtlnotes`` only when ``import mtlnotes`` fails, from the repository named in
    ``_config.yml`` unless ``MTLNOTES_INSTALL_SOURCE`` says otherwise.
-2. That cell works: a temporary virtual environment that sees the dependencies
-   (the site-packages directory of the running interpreter, added as a plain path
-   so that the editable install of ``mtlnotes`` there is *not* activated) but not
-   ``mtlnotes`` runs a chapter top to bottom from a folder outside the
-   repository; the setup cell installs ``mtlnotes`` from a wheel built from this
-   checkout, with ``PIP_NO_INDEX=1`` (and inside a network namespace with no
-   network, where one can be made).
+2. That cell works, for every chapter: a temporary virtual environment that sees
+   the dependencies (the site-packages directory of the running interpreter,
+   added as a plain path so that the editable install of ``mtlnotes`` there is
+   *not* activated) but not ``mtlnotes`` runs the chapter top to bottom from a
+   folder outside the repository; the setup cell installs ``mtlnotes`` from a
+   wheel built from this checkout, with ``PIP_NO_INDEX=1`` (and inside a network
+   namespace with no network, where one can be made).  That run is shared with
+   the exercise checks: ``test_exercise_mutants.py``,
+   ``test_chapter_runs_from_the_wheel_in_a_bare_venv`` (``tests/_reader.py``
+   makes the venv and the wheel; ``test_wheel.py`` checks what the wheel holds).
 3. No chapter imports anything but the standard library, ``mtlnotes`` and the
    dependencies declared in ``pyproject.toml``, and none edits ``sys.path``.
 """
@@ -18,24 +21,18 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
-import json
-import os
 import re
-import shutil
-import subprocess
 import sys
-import sysconfig
 import tomllib
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
-from _book import ROOT, offline_wrap, unshare_prefix
+from _reader import CHAPTERS, ROOT
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 chapters = pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 SETUP_ID = "mtlnotes-setup"
 LIVE_CHAPTER = ROOT / "notebooks" / "gd_contraction.ipynb"
@@ -66,120 +63,6 @@ def test_setup_cell_installs_from_the_configured_repository():
     assert f'"git+{repo}@{branch}"' in source
     assert 'os.environ.get(\n        "MTLNOTES_INSTALL_SOURCE"' in source
     assert 'importlib.util.find_spec("mtlnotes") is None' in source
-
-
-def _kernel_venv(tmp: Path) -> Path:
-    """A venv that sees the dependencies but not mtlnotes; returns its python."""
-    venv = tmp / "venv"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True
-    )
-    python = venv / "bin" / "python"
-    site = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    # a path line, not a site dir: the .pth files there (the editable mtlnotes)
-    # are not processed, so mtlnotes stays invisible
-    (Path(site) / "dependencies.pth").write_text(
-        sysconfig.get_paths()["purelib"] + "\n"
-    )
-    kernels = venv / "share" / "jupyter" / "kernels" / "bare"
-    kernels.mkdir(parents=True)
-    (kernels / "kernel.json").write_text(
-        json.dumps(
-            {
-                "argv": [str(python), "-m", "ipykernel_launcher", "-f", CONNECTION],
-                "display_name": "bare",
-                "language": "python",
-            }
-        )
-    )
-    return python
-
-
-def _wheel_of_this_checkout(tmp: Path) -> Path:
-    """Build a wheel of mtlnotes from a copy of this checkout, with no network."""
-    src = tmp / "src"
-    src.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
-        shutil.copy(ROOT / name, src / name)
-    shutil.copytree(
-        ROOT / "mtlnotes",
-        src / "mtlnotes",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
-    subprocess.run(
-        [
-            *(sys.executable, "-m", "pip", "wheel", "--no-deps"),
-            *("--no-build-isolation", "--no-index", "-q"),
-            *("-w", str(tmp / "wheels"), str(src)),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = (tmp / "wheels").glob("mtlnotes-*.whl")
-    return wheel
-
-
-CONNECTION = "{connection_file}"
-EXECUTE = """
-import sys, nbformat
-from nbclient import NotebookClient
-nb = nbformat.read(sys.argv[1], as_version=4)
-NotebookClient(nb, kernel_name="bare", timeout=600,
-               resources={"metadata": {"path": sys.argv[2]}}).execute()
-nbformat.write(nb, sys.argv[1])
-"""
-
-
-def test_setup_cell_installs_mtlnotes_and_the_chapter_runs(tmp_path):
-    python = _kernel_venv(tmp_path)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_"))}
-    probe = [python, "-c", "import mtlnotes"]
-    before = subprocess.run(probe, cwd=tmp_path, env=env, capture_output=True)
-    assert before.returncode != 0, "mtlnotes must not be importable before the setup"
-    wheel = _wheel_of_this_checkout(tmp_path)
-    work = tmp_path / "reader"
-    work.mkdir()
-    shutil.copy(LIVE_CHAPTER, work / LIVE_CHAPTER.name)
-    env |= {
-        "MTLNOTES_INSTALL_SOURCE": str(wheel),
-        "PIP_NO_INDEX": "1",
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        "JUPYTER_PATH": str(python.parents[1] / "share" / "jupyter"),
-    }
-    prefix = unshare_prefix()
-    cmd = [python, "-c", EXECUTE, str(work / LIVE_CHAPTER.name), str(work)]
-    done = subprocess.run(
-        [*(offline_wrap(prefix) if prefix else []), *map(str, cmd)],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
-    after = subprocess.run(probe, cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert after.returncode == 0, after.stderr
-    located = subprocess.run(
-        [python, "-c", "import mtlnotes; print(mtlnotes.__file__)"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert str(python.parents[1]) in located  # installed into the reader's venv
-    nb = nbformat.read(work / LIVE_CHAPTER.name, as_version=4)
-    errors = [
-        o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"
-    ]
-    assert not errors
-    assert all(c.execution_count for c in nb.cells if c.cell_type == "code")
 
 
 def _declared_modules() -> set[str]:

@@ -63,20 +63,32 @@ def _alarm():
 
 
 # --------------------------------------------------------------------------- helpers
+def _modules() -> list:
+    """Every module of the package, subpackages included (``mtlnotes.experiments``,
+    ``mtlnotes.course``); a module that fails to import fails the caller."""
+    names = ["mtlnotes"]
+
+    def fail(name: str) -> None:
+        raise ImportError(f"cannot import {name}")
+
+    names += [
+        info.name
+        for info in pkgutil.walk_packages(mtlnotes.__path__, "mtlnotes.", onerror=fail)
+    ]
+    return [importlib.import_module(name) for name in sorted(names)]
+
+
 def public_functions() -> dict[str, Callable]:
     """``"module.name" -> object`` for every public callable of every module.
 
     Public means listed in ``__all__`` (or, without ``__all__``, a callable defined
-    in the module whose name has no leading underscore).  Error types and plain record
-    types
+    in the module whose name has no leading underscore).  A name another module
+    defines (a re-export, e.g. ``bounds.dense_code_bits`` from ``coding``) is
+    counted where it is defined.  Error types and plain record types
     (dataclasses and named tuples) hold data only and are left out.
     """
     found = {}
-    for info in pkgutil.iter_modules(mtlnotes.__path__):
-        try:
-            module = importlib.import_module(f"mtlnotes.{info.name}")
-        except ImportError:  # a module needing an optional dependency
-            continue
+    for module in _modules():
         names = getattr(module, "__all__", None)
         if names is None:
             names = [
@@ -90,14 +102,34 @@ def public_functions() -> dict[str, Callable]:
             obj = getattr(module, name)
             if not callable(obj):  # a constant
                 continue
+            if getattr(obj, "__module__", module.__name__) != module.__name__:
+                continue  # a re-export: counted in its own module
             if inspect.isclass(obj) and (
                 dataclasses.is_dataclass(obj)
                 or hasattr(obj, "_fields")
                 or issubclass(obj, BaseException)  # an error type, not a function
             ):
                 continue
-            found[f"{info.name}.{name}"] = obj
+            short = module.__name__.removeprefix("mtlnotes.")
+            found[f"{short}.{name}"] = obj
     return found
+
+
+def test_discovery_recurses_and_fails_on_import_errors(monkeypatch):
+    found = public_functions()
+    assert "experiments.core.run_jobs" in found and "bounds.occam_bound" in found
+    assert "course.assign.student_notebook" in found
+    assert "assign.student_notebook" not in found  # the old path re-exports it
+    real = importlib.import_module
+
+    def broken(name, *args):
+        if name == "mtlnotes.experiments.subspace":
+            raise ImportError("boom")
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", broken)
+    with pytest.raises(ImportError):
+        public_functions()
 
 
 def resolve(qualname: str) -> Callable:
@@ -312,7 +344,7 @@ def exercise_notebook():
     return nb
 
 
-# a stored file of hidden tests (the valid input of assign.read_hidden_tests)
+# a stored file of hidden tests (the valid input of course.assign.read_hidden_tests)
 HIDDEN_TESTS = Path(__file__).parent / "hidden" / "gd_contraction.py"
 
 
@@ -435,15 +467,73 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
         )
         for name in ("occam_bound", "fast_rate_bound", "pinsker_fast_rate_bound")
     },
+    "experiments.core.environment": (lambda: {}, {}),
+    "bounds.balanced_multitask_bounds": (
+        lambda: {"train_err": [0.1, 0.2], "bits": 100.0, "m": 50, "delta": 0.05},
+        {
+            "train_err": PROB,
+            "bits": NONNEG,
+            "m": (*INT, "zero"),
+            "delta": (*PROB, "zero"),
+        },
+    ),
+    "_validate.check_count": (
+        lambda: {"x": [1, 2], "name": "alpha", "minimum": 1},
+        {"x": (*INT, "zero")},
+    ),
+    "unbalanced.ideal_kl_bound": (
+        lambda: {
+            "train_err": [0.1, 0.2],
+            "bits": 100.0,
+            "sizes": [50, 500],
+            "delta": 0.05,
+            "lam": [25.0, 50.0],
+            "log_sup": [0.05, 0.1],
+        },
+        {
+            "train_err": (*PROB, "shape"),
+            "bits": NONNEG,
+            "sizes": (*ARR, "neg", "float", "zero"),
+            "delta": (*PROB, "zero"),
+            "lam": ("nan", "str", "none", "neg"),
+            "log_sup": ("nan", "str", "none", "neg"),
+        },
+    ),
+    "mgf.sup_kl_mgf_binned": (
+        lambda: {"sizes": [3, 8, 20], "lam_fractions": [0.5, 1.0], "n_mu": 4},
+        {
+            "sizes": (*ARR, "neg", "float", "zero"),
+            "lam_fractions": (*PROB, "zero"),
+            "n_mu": (*INT, "zero"),
+            "cells": (*INT, "zero"),
+        },
+    ),
+    "data.log_uniform_sizes": (
+        lambda: {"n_tasks": 4, "m_lo": 5, "m_hi": 50, "seed": 0},
+        {
+            "n_tasks": (*INT, "zero"),
+            "m_lo": (*INT, "zero"),
+            "m_hi": (*INT, "zero"),
+            "seed": INT,
+        },
+    ),
+    "data.make_unbalanced_tasks": (
+        lambda: {"sizes": [5, 12], "m_fresh": 8},
+        {"sizes": (*ARR, "neg", "float", "zero"), "m_fresh": (*INT, "zero")},
+    ),
+    "subspace.task_weights": (
+        lambda: {"sizes": [5, 12], "weighting": "sample"},
+        {"sizes": (*ARR, "neg", "float", "zero"), "weighting": ("none", "float")},
+    ),
     "bounds.fast_rate_budget": (
         lambda: {"bits": 100.0, "m": 1000, "delta": 0.05},
         {"bits": NONNEG, "m": (*INT, "zero"), "delta": (*PROB, "zero")},
     ),
-    "bounds.dense_code_bits": (
+    "coding.dense_code_bits": (
         lambda: {"dim": 100},
         {"dim": (*INT, "zero"), "bits_per_value": (*INT, "zero")},
     ),
-    "bounds.codebook_code_bits": (
+    "coding.codebook_code_bits": (
         lambda: {"dim": 100, "codebook_size": 16},
         {
             "dim": (*INT, "zero"),
@@ -451,11 +541,11 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
             "bits_per_value": (*INT, "zero"),
         },
     ),
-    "bounds.sparse_code_bits": (
+    "coding.sparse_code_bits": (
         lambda: {"dim": 100, "nnz": 10},
         {"dim": (*INT, "zero"), "nnz": INT, "bits_per_value": (*INT, "zero")},
     ),
-    "bounds.elias_gamma_bits": (lambda: {"n": [1, 5, 100]}, {"n": (*INT, "zero")}),
+    "coding.elias_gamma_bits": (lambda: {"n": [1, 5, 100]}, {"n": (*INT, "zero")}),
     # mgf ----------------------------------------------------------------------
     **{
         f"mgf.{name}": (
@@ -748,8 +838,8 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
         {"big_n": (*INT, "zero", "huge")},
     ),
     # unbalanced ---------------------------------------------------------------
-    "unbalanced.check_sizes": (
-        lambda: {"sizes": [3, 4]},
+    "_validate.check_sizes": (
+        lambda: {"sizes": [3, 4], **V},
         {"sizes": (*ARR, "neg", "float")},
     ),
     "unbalanced.harmonic_mean": (
@@ -771,7 +861,7 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
                 "delta": (*PROB, "zero"),
             },
         )
-        for module in ("unbalanced", "bounds")
+        for module in ("unbalanced",)
         for name in (
             "harmonic_mean_bound",
             "min_size_fast_rate_bound",
@@ -1153,24 +1243,24 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
         },
     ),
     # assign -------------------------------------------------------------------
-    "assign.is_solution_cell": (
+    "course.assign.is_solution_cell": (
         lambda: {"cell": notebook().cells[1]},
         {"cell": ("str", "none")},
     ),
-    "assign.stub_line": (lambda: {"label": "ex-a-1"}, {"label": ("none",)}),
-    "assign.student_notebook": (
+    "course.assign.stub_line": (lambda: {"label": "ex-a-1"}, {"label": ("none",)}),
+    "course.assign.student_notebook": (
         lambda: {"nb": notebook()},
         {"nb": ("str", "none")},
     ),
-    "assign.answer_stub": (
+    "course.assign.answer_stub": (
         lambda: {"label": "ex-a-1"},
         {"label": ("nan", "none", "empty")},
     ),
-    "assign.read_hidden_tests": (
+    "course.assign.read_hidden_tests": (
         lambda: {"path": HIDDEN_TESTS},
         {"path": ("str", "nan", "none", "empty")},  # "abc" is no existing file
     ),
-    "assign.nbgrader_source": (
+    "course.assign.nbgrader_source": (
         lambda: {"nb": exercise_notebook(), "hidden": {"ex-a-1-hidden": "x = 1"}},
         {"nb": ("str", "none"), "hidden": ("str", "nan", "none", "empty")},
     ),
@@ -1226,6 +1316,24 @@ def _expected_name(qualname: str, arg: str) -> str:
     return "alpha" if qualname.startswith("_validate.") else arg
 
 
+def _exp_config(kind: str, **over: Any) -> Any:
+    """A configuration class of the experiments (imported when a case runs)."""
+    from mtlnotes.experiments import config, subspace, unbalanced
+
+    cls = {
+        "TrainConfig": config.TrainConfig,
+        "RunConfig": subspace.RunConfig,
+        "UnbalancedConfig": unbalanced.UnbalancedConfig,
+    }[kind]
+    return cls(**over)
+
+
+def _empty_pools() -> Any:
+    from mtlnotes.experiments.core import Pools
+
+    return Pools(len)
+
+
 def _assign_dirs(tmp: Any) -> dict:
     return {"src": str(tmp / "missing"), "dest": str(tmp / "out")}
 
@@ -1234,6 +1342,225 @@ def _assign_dirs(tmp: Any) -> dict:
 # message must contain); SystemExit stands for "returns exit status 2 and names it
 # on stderr" (the command line)
 CUSTOM: list[tuple[str, str, Callable[[Any], dict], type | tuple, str]] = [
+    # experiments: one bad input each (they run training, so no fuzzing) ------
+    (
+        "experiments.cli-jobs",
+        "experiments.__main__.main",
+        lambda t: {"argv": ["subspace", "--jobs", "0"]},
+        SystemExit,
+        "jobs",
+    ),
+    (
+        "experiments.config.build_model-unknown",
+        "experiments.config.build_model",
+        lambda t: {"cfg": _exp_config("TrainConfig", model="resnet")},
+        ValueError,
+        "model",
+    ),
+    (
+        "experiments.config.make_pool-unknown",
+        "experiments.config.make_pool",
+        lambda t: {"dataset": "cifar", "setting": "x", "size": 10},
+        ValueError,
+        "dataset",
+    ),
+    (
+        "experiments.core.load_stored-missing",
+        "experiments.core.load_stored",
+        lambda t: {"name": "nope.json", "command": "cmd"},
+        FileNotFoundError,
+        "nope.json",
+    ),
+    (
+        "experiments.core.run_jobs-n_jobs",
+        "experiments.core.run_jobs",
+        lambda t: {"func": len, "jobs": [], "n_jobs": 0},
+        ValueError,
+        "n_jobs",
+    ),
+    (
+        "experiments.core.to_jsonable-set",
+        "experiments.core.to_jsonable",
+        lambda t: {"obj": {"a": {1, 2}}},
+        TypeError,
+        "obj",
+    ),
+    (
+        "experiments.core.write_json-list",
+        "experiments.core.write_json",
+        lambda t: {"path": t / "x.json", "payload": [1]},
+        TypeError,
+        "payload",
+    ),
+    (
+        "experiments.core.Pools-make",
+        "experiments.core.Pools",
+        lambda t: {"make": None},
+        TypeError,
+        "make",
+    ),
+    (
+        "experiments.subspace.calibrate-empty",
+        "experiments.subspace.calibrate",
+        lambda t: {"translations": ()},
+        ValueError,
+        "translations",
+    ),
+    (
+        "experiments.subspace.load_results-missing",
+        "experiments.subspace.load_results",
+        lambda t: {"path": t / "missing.json"},
+        FileNotFoundError,
+        "missing.json",
+    ),
+    (
+        "experiments.subspace.make_pools-dataset",
+        "experiments.subspace.make_pools",
+        lambda t: {
+            "configs": [_exp_config("RunConfig", dataset="cifar")],
+            "progress": False,
+        },
+        ValueError,
+        "dataset",
+    ),
+    (
+        "experiments.subspace.necessary_dim-method",
+        "experiments.subspace.necessary_dim",
+        lambda t: {
+            "results": [],
+            "setting": "mnist_like",
+            "family": "pixels",
+            "method": "XTL",
+        },
+        ValueError,
+        "method",
+    ),
+    (
+        "experiments.subspace.plan-scale",
+        "experiments.subspace.plan",
+        lambda t: {"scale": "huge"},
+        ValueError,
+        "scale",
+    ),
+    (
+        "experiments.subspace.rows_from_results-grid",
+        "experiments.subspace.rows_from_results",
+        lambda t: {"results": [], "grid_sizes": {"x": 0}},
+        ValueError,
+        "grid_sizes",
+    ),
+    (
+        "experiments.subspace.run-scale",
+        "experiments.subspace.run",
+        lambda t: {"scale": "huge", "out_dir": t},
+        ValueError,
+        "scale",
+    ),
+    (
+        "experiments.subspace.run_config-no-pool",
+        "experiments.subspace.run_config",
+        lambda t: {"cfg": _exp_config("RunConfig"), "pools": _empty_pools()},
+        KeyError,
+        "pools",
+    ),
+    (
+        "experiments.subspace.select_rows-field",
+        "experiments.subspace.select_rows",
+        lambda t: {"rows": [{"a": 1}], "b": 2},
+        ValueError,
+        "want",
+    ),
+    (
+        "experiments.subspace_permutation.best_configs-empty",
+        "experiments.subspace_permutation.best_configs",
+        lambda t: {"stored": {"rows": []}},
+        ValueError,
+        "stored",
+    ),
+    (
+        "experiments.subspace_permutation.load_results-missing",
+        "experiments.subspace_permutation.load_results",
+        lambda t: {"path": t / "missing.json"},
+        FileNotFoundError,
+        "missing.json",
+    ),
+    (
+        "experiments.subspace_permutation.main_result-scale",
+        "experiments.subspace_permutation.main_result",
+        lambda t: {"out_dir": t, "scale": "huge"},
+        ValueError,
+        "scale",
+    ),
+    (
+        "experiments.subspace_permutation.plan-scale",
+        "experiments.subspace_permutation.plan",
+        lambda t: {"scale": "huge", "stored": {}},
+        ValueError,
+        "scale",
+    ),
+    (
+        "experiments.subspace_permutation.rows_for-grid",
+        "experiments.subspace_permutation.rows_for",
+        lambda t: {"results": [{"config": {"method": "MTL"}}], "grid_sizes": {}},
+        ValueError,
+        "grid_sizes",
+    ),
+    (
+        "experiments.subspace_permutation.run-stored",
+        "experiments.subspace_permutation.run",
+        lambda t: {"scale": "book", "out_dir": t, "stored": {}},
+        ValueError,
+        "stored",
+    ),
+    (
+        "experiments.subspace_permutation.summary_table-empty",
+        "experiments.subspace_permutation.summary_table",
+        lambda t: {"rows": []},
+        ValueError,
+        "rows",
+    ),
+    (
+        "experiments.unbalanced.config_for-scale",
+        "experiments.unbalanced.config_for",
+        lambda t: {"scale": "huge"},
+        ValueError,
+        "scale",
+    ),
+    (
+        "experiments.unbalanced.format_tables-digits",
+        "experiments.unbalanced.format_tables",
+        lambda t: {"result": {"models": {}}, "digits": 0},
+        ValueError,
+        "digits",
+    ),
+    (
+        "experiments.unbalanced.load_results-missing",
+        "experiments.unbalanced.load_results",
+        lambda t: {"path": t / "missing.json"},
+        FileNotFoundError,
+        "missing.json",
+    ),
+    (
+        "experiments.unbalanced.make_tasks-n_tasks",
+        "experiments.unbalanced.make_tasks",
+        lambda t: {"cfg": _exp_config("UnbalancedConfig", n_tasks=1)},
+        ValueError,
+        "n_tasks",
+    ),
+    (
+        "experiments.unbalanced.run-scale",
+        "experiments.unbalanced.run",
+        lambda t: {"scale": "huge", "out_dir": t},
+        ValueError,
+        "scale",
+    ),
+    (
+        "experiments.unbalanced.run_config-n_tasks",
+        "experiments.unbalanced.run_config",
+        lambda t: {"cfg": _exp_config("UnbalancedConfig", n_tasks=1)},
+        ValueError,
+        "n_tasks",
+    ),
     (
         "_validate.guard_overflow-no-names",
         "_validate.guard_overflow",
@@ -1326,64 +1653,64 @@ CUSTOM: list[tuple[str, str, Callable[[Any], dict], type | tuple, str]] = [
         "anchor",
     ),
     (
-        "assign.write_student_versions-missing",
-        "assign.write_student_versions",
+        "course.assign.write_student_versions-missing",
+        "course.assign.write_student_versions",
         _assign_dirs,
         ValueError,
         "src",
     ),
     (
-        "assign.main-missing",
-        "assign.main",
+        "course.assign.main-missing",
+        "course.assign.main",
         lambda t: {"argv": [str(t / "missing"), str(t / "out")]},
         SystemExit,
         "src",
     ),
     (
-        "assign.read_hidden_tests-no-block",
-        "assign.read_hidden_tests",
+        "course.assign.read_hidden_tests-no-block",
+        "course.assign.read_hidden_tests",
         lambda t: {"path": (t / "ch.py", (t / "ch.py").write_text("x = 1\n"))[0]},
         ValueError,
         "path",
     ),
     (
-        "assign.nbgrader_source-unknown-exercise",
-        "assign.nbgrader_source",
+        "course.assign.nbgrader_source-unknown-exercise",
+        "course.assign.nbgrader_source",
         lambda t: {"nb": exercise_notebook(), "hidden": {"ex-b-1-hidden": "x = 1"}},
         ValueError,
         "hidden",
     ),
     (
-        "assign.nbgrader_source-code-not-str",
-        "assign.nbgrader_source",
+        "course.assign.nbgrader_source-code-not-str",
+        "course.assign.nbgrader_source",
         lambda t: {"nb": exercise_notebook(), "hidden": {"ex-a-1-hidden": None}},
         TypeError,
         "hidden",
     ),
     (
-        "assign.write_nbgrader_sources-missing-hidden-tests",
-        "assign.write_nbgrader_sources",
+        "course.assign.write_nbgrader_sources-missing-hidden-tests",
+        "course.assign.write_nbgrader_sources",
         lambda t: {**_assign_dirs(t), "hidden_tests": str(t / "no-tests")},
         ValueError,
         "hidden_tests",
     ),
     (
-        "assign.write_nbgrader_sources-missing",
-        "assign.write_nbgrader_sources",
+        "course.assign.write_nbgrader_sources-missing",
+        "course.assign.write_nbgrader_sources",
         lambda t: {**_assign_dirs(t), "hidden_tests": str(t)},
         ValueError,
         "src",
     ),
     (
-        "assign.write_nbgrader_sources-src-none",
-        "assign.write_nbgrader_sources",
+        "course.assign.write_nbgrader_sources-src-none",
+        "course.assign.write_nbgrader_sources",
         lambda t: {**_assign_dirs(t), "src": None, "hidden_tests": str(t)},
         TypeError,
         "src",
     ),
     (
-        "assign.write_nbgrader_sources-hidden-tests-nan",
-        "assign.write_nbgrader_sources",
+        "course.assign.write_nbgrader_sources-hidden-tests-nan",
+        "course.assign.write_nbgrader_sources",
         lambda t: {**_assign_dirs(t), "hidden_tests": math.nan},
         TypeError,
         "hidden_tests",

@@ -21,7 +21,7 @@
    because figures, and the references to them, exist only once a cell ran).
 
 The solution and hidden-test lines are found here by a parser independent of
-:mod:`mtlnotes.assign`.
+:mod:`mtlnotes.course.assign`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import yaml
 from _book import build_strict
 from nbclient import NotebookClient
 
-from mtlnotes.assign import read_hidden_tests, student_notebook
+from mtlnotes.course.assign import read_hidden_tests, student_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -280,6 +280,7 @@ def workdir() -> Path:
     return ROOT / "notebooks"
 
 
+@pytest.mark.slow
 @chapters
 def test_student_version_runs_until_the_first_exercise(path, workdir):
     nb, seconds = executed_student(path, workdir)
@@ -368,6 +369,7 @@ def write_student_book(src: Path, workdir: Path) -> None:
     (src / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CHAPTERS, reason="no chapters in notebooks/")
 def test_student_book_builds(tmp_path, workdir):
     src = tmp_path / "src"

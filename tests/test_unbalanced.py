@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
+from mtlnotes._validate import check_sizes
 from mtlnotes.kl import kl_bernoulli, kl_inv_upper
 from mtlnotes.unbalanced import (
     BOUND_NAMES,
-    check_sizes,
     harmonic_mean,
     harmonic_mean_bound,
     kl_ball_max,

@@ -18,9 +18,9 @@ Chapter ``subspace_networks``.
   32-bit codebook, circulant vs dense projector, other models);
 * a small configuration (key ``ci``) that the test suite re-runs end to end.
 
-Every bound is recomputed from its stored inputs by
-:func:`bounds_for_row`.  ``--scale book`` runs a reduced grid of the same
-pipeline (used by the chapter's live run and the tests).
+Every bound is :func:`mtlnotes.bounds.balanced_multitask_bounds` of its
+stored inputs.  ``--scale book`` runs a reduced grid of the same pipeline (the
+chapter's live run), ``--scale ci`` the small configuration alone.
 """
 
 from __future__ import annotations
@@ -35,70 +35,63 @@ import numpy as np
 import torch
 
 from mtlnotes import bounds, data, subspace
-from mtlnotes.experiments.core import (
-    Clock,
-    environment,
-    load_stored,
-    run_jobs,
-    write_json,
+from mtlnotes.coding import index_code_bits
+from mtlnotes.experiments.config import (
+    DELTA,
+    SLIDES_MNIST,
+    TrainConfig,
+    build_model,
+    make_pool,
 )
+from mtlnotes.experiments.core import Clock, Experiment, Pools, load_stored, run_jobs
 
 __all__ = [
+    "CI_CONFIG",
+    "EXPERIMENT",
     "TARGET_ACCURACY",
     "RunConfig",
-    "bounds_for_row",
     "calibrate",
     "load_results",
+    "make_pools",
     "necessary_dim",
     "plan",
     "rows_from_results",
     "run",
     "run_config",
+    "select_rows",
 ]
 
 #: Target fresh accuracy of the (unquantised) models for the necessary
 #: dimension, MNIST-like setting.  Fixed before any model was trained.
 TARGET_ACCURACY = 0.80
-DELTA = 0.05
-RESULT_FILE = "subspace_mnist1d.json"
-COMMAND = "python -m mtlnotes.experiments subspace --scale full"
-
-# Pools of generated data, filled by the parent before forking the workers.
-_POOLS: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+EXPERIMENT = Experiment("subspace", "subspace_mnist1d.json")
+RESULT_FILE = EXPERIMENT.result_file
+COMMAND = EXPERIMENT.command()
 
 
-@dataclass(frozen=True)
-class RunConfig:
+@dataclass(frozen=True, kw_only=True)
+class RunConfig(TrainConfig):
     """One training run: a model family trained on ``n_tasks`` tasks.
 
-    ``method`` is ``"STL"`` (every task its own random subspace of dimension
-    ``k``, coded alone) or ``"MTL"`` (a learned shared basis ``Q`` with ``k``
-    columns, each ``v_j`` of dimension ``l``).
+    Extends :class:`mtlnotes.experiments.config.TrainConfig` by what this
+    experiment varies.  ``method`` is ``"STL"`` (every task its own random
+    subspace of dimension ``k``, coded alone; ``l`` is unused) or ``"MTL"`` (a
+    learned shared basis ``Q`` with ``k`` columns, each ``v_j`` of dimension
+    ``l``).  ``levels``: the codebook sizes ``K`` fine-tuned for; ``posthoc``:
+    also the post-hoc quantised model (no fine-tuning); ``precisions``: bits
+    per codebook value tried at the largest ``K``; ``transfer``: also train a
+    new task in the learned subspace; ``grid``: the search the configuration
+    belongs to (``"main"`` pays for its grid in every code).
     """
 
-    setting: str
-    family: str
-    method: str
-    k: int
-    l: int  # noqa: E741 (the paper's name)
-    n_tasks: int = 30
-    m_train: int = 2000
-    m_fresh: int = 10000
-    model: str = "cnn"
-    channels: int = 24
-    steps: int = 400
-    batch_size: int = 128
-    lr: float = 0.01
-    qat_steps: int = 100
-    qat_lr: float = 0.002
+    family: str = "pixels"
+    method: str = "MTL"
     levels: tuple[int, ...] = (8, 16)
     posthoc: bool = False
     precisions: tuple[int, ...] = (16,)
     projector: str = "circulant"
-    n_swaps: int | None = 10
     transfer: bool = False
     grid: str = "main"
-    seed: int = 0
 
     @property
     def dim_per_task(self) -> float:
@@ -107,15 +100,35 @@ class RunConfig:
             return float(self.k)
         return self.k + self.k * self.l / self.n_tasks
 
+    @property
+    def cost(self) -> float:
+        """Relative running time (to start the longest jobs first)."""
+        width = self.channels / 24 if self.model == "cnn" else 1.0
+        evals = len(self.levels) + self.posthoc + len(self.precisions)
+        steps = self.steps + self.qat_steps * len(self.levels) + 60 * evals
+        return self.n_tasks * width * steps
+
+    @property
+    def pool_key(self) -> str:
+        """Its data pool; the CI configuration has its own small pool, so that a
+        test can rebuild it alone."""
+        key = f"{self.dataset}:{self.setting}"
+        return f"{key}:ci" if self.grid == "ci" else key
+
+    @property
+    def pool_size(self) -> int:
+        """Examples its tasks need (rounded up to a multiple of 10)."""
+        size = (self.n_tasks + self.transfer) * self.m_train + self.m_fresh
+        return -(-size // 10) * 10
+
 
 def load_results(
     path: Path | str | None = None, *, name: str = RESULT_FILE
 ) -> dict[str, Any]:
     """Read the stored full-scale results (``results/subspace_mnist1d.json``).
 
-    ``path=None`` looks for ``results/<name>`` in the repository that holds
-    this package, then in the current directory and its parents (``name``:
-    another experiment's file, e.g. ``subspace_permutation_mnist1d.json``).
+    ``path=None`` searches as :func:`mtlnotes.experiments.core.load_stored`
+    (``name``: another experiment's file).
 
     Raises
     ------
@@ -142,6 +155,9 @@ def calibrate(
     """
     from sklearn.linear_model import LogisticRegression
 
+    if len(translations) == 0 or len(seeds) == 0:
+        raise ValueError("translations and seeds must be non-empty")
+
     def accuracy(setting: str, **over: float) -> float:
         accs = []
         for seed in seeds:
@@ -166,19 +182,29 @@ def calibrate(
     }
 
 
-def _base_model(cfg: RunConfig) -> torch.nn.Module:
-    if cfg.model == "mlp":
-        return subspace.make_mlp([40, 100, 100, 10], seed=cfg.seed)
-    return subspace.make_cnn(cfg.channels, seed=cfg.seed)
+def _pool_maker(key: str, size: int) -> tuple[np.ndarray, np.ndarray]:
+    dataset, setting = key.split(":")[:2]
+    return make_pool(dataset, setting, size, seed=0)
 
 
-def _pool_key(cfg: RunConfig) -> str:
-    """The CI configuration has its own small pool, so a test can rebuild it."""
-    return f"{cfg.setting}:ci" if cfg.grid == "ci" else cfg.setting
+def make_pools(
+    configs: list[RunConfig], jobs: int = 1, *, progress: bool = True
+) -> Pools:
+    """One pool per data set and setting, large enough for every configuration.
+
+    ``progress=False`` hides the progress bar (e.g. in a notebook whose outputs
+    are compared).
+    """
+    pools = Pools(_pool_maker)
+    need: dict[str, int] = {}
+    for cfg in configs:
+        need[cfg.pool_key] = max(need.get(cfg.pool_key, 0), cfg.pool_size)
+    pools.ensure(need, jobs, progress=progress)
+    return pools
 
 
-def _tasks(cfg: RunConfig, extra: int = 0) -> data.MultitaskData:
-    x, y = _POOLS[_pool_key(cfg)]
+def _tasks(cfg: RunConfig, pools: Pools, extra: int = 0) -> data.MultitaskData:
+    x, y = pools[cfg.pool_key]
     return data.make_tasks(
         x,
         y,
@@ -213,16 +239,16 @@ def _code_fields(q: subspace.QuantizedSubspace) -> dict[str, Any]:
     }
 
 
-def run_config(cfg: RunConfig) -> dict[str, Any]:
+def run_config(cfg: RunConfig, pools: Pools) -> dict[str, Any]:
     """Train, quantise (for every ``K``) and evaluate one configuration.
 
     Returns a dict with the configuration, the unquantised errors, one entry
     per quantised variant (``K``, precision, QAT on/off) and, for
-    ``cfg.transfer``, the transfer experiment.  Data come from the pools
-    prepared by :func:`run` (or :func:`prepare_pools`).
+    ``cfg.transfer``, the transfer experiment.  Data come from ``pools``
+    (:func:`make_pools`).
     """
     clock = Clock()
-    split_data = _tasks(cfg, extra=1 if cfg.transfer else 0)
+    split_data = _tasks(cfg, pools, extra=1 if cfg.transfer else 0)
     arrays = [
         torch.from_numpy(a)
         for a in (
@@ -236,7 +262,7 @@ def run_config(cfg: RunConfig) -> dict[str, Any]:
     split = [a[:n] for a in arrays]
     mtl = cfg.method == "MTL"
     net = subspace.SubspaceNet(
-        _base_model(cfg),
+        build_model(cfg),
         n,
         cfg.k,
         cfg.l if mtl else 1,
@@ -246,13 +272,7 @@ def run_config(cfg: RunConfig) -> dict[str, Any]:
         projector=cfg.projector,
     )
     losses = subspace.train_minibatch(
-        net,
-        split[0],
-        split[1],
-        steps=cfg.steps,
-        batch_size=cfg.batch_size,
-        lr=cfg.lr,
-        seed=cfg.seed,
+        net, split[0], split[1], **cfg.train_kwargs(), seed=cfg.seed
     )
     out: dict[str, Any] = {
         "config": asdict(cfg),
@@ -283,14 +303,7 @@ def run_config(cfg: RunConfig) -> dict[str, Any]:
     for K in cfg.levels:
         tuned = copy.deepcopy(trained)
         q = subspace.qat_finetune(
-            tuned,
-            split[0],
-            split[1],
-            n_levels=K,
-            steps=cfg.qat_steps,
-            batch_size=cfg.batch_size,
-            lr=cfg.qat_lr,
-            seed=cfg.seed + 1,
+            tuned, split[0], split[1], n_levels=K, **cfg.qat_kwargs(), seed=cfg.seed + 1
         )
         for prec in cfg.precisions if K == last else (16,):
             qp = q
@@ -320,20 +333,10 @@ def _transfer(
     split: list[torch.Tensor],
 ) -> dict[str, Any]:
     """A new task in the learned subspace: only its ``alpha`` is learned and coded."""
-    from mtlnotes.coding import index_code_bits
-
     new = subspace.transfer_net(tuned, 1)
     with torch.no_grad():
         new.v.copy_(q.v)  # the stored (quantised) basis
-    subspace.train_minibatch(
-        new,
-        split[0],
-        split[1],
-        steps=cfg.steps,
-        batch_size=cfg.batch_size,
-        lr=cfg.lr,
-        seed=7,
-    )
+    subspace.train_minibatch(new, split[0], split[1], **cfg.train_kwargs(), seed=7)
     book = torch.as_tensor(q.codebooks[0])
     idx = (new.alpha.detach().double()[..., None] - book).abs().argmin(dim=-1)
     q_alpha = book[idx].float()
@@ -352,28 +355,6 @@ def _transfer(
     return out
 
 
-def bounds_for_row(row: dict[str, Any], delta: float = DELTA) -> dict[str, float]:
-    """Occam and fast-rate bounds of a stored row, from its stored inputs.
-
-    MTL: ``occam_bound`` / ``fast_rate_bound`` at the mean training error with
-    ``m n`` examples and the total code length.  STL: the mean over tasks of
-    the per-task bounds at confidence ``delta / n``.
-    """
-    err = np.asarray(row["train_err"], dtype=float)
-    n, m = err.size, int(row["m_train"])
-    if row["method"] == "MTL":
-        args = (err.mean(), row["bits"], m * n, delta)
-        return {
-            "occam": float(bounds.occam_bound(*args)),
-            "fast_rate": float(bounds.fast_rate_bound(*args)),
-        }
-    args = (err, np.asarray(row["bits"], dtype=float), m, delta / n)
-    return {
-        "occam": float(np.mean(bounds.occam_bound(*args))),
-        "fast_rate": float(np.mean(bounds.fast_rate_bound(*args))),
-    }
-
-
 # --- The grids ---------------------------------------------------------------
 
 STL_DIMS = {"mnist_like": (32, 64, 128, 256, 512), "default": (128, 512)}
@@ -382,62 +363,47 @@ MTL_DIMS = {
     "default": ((8, 64), (32, 128)),
 }
 N_SWEEP = (1, 3, 10)
-CI_CONFIG = RunConfig(
-    "mnist_like",
-    "pixels",
-    "MTL",
-    8,
-    32,
-    n_tasks=3,
-    m_train=300,
-    m_fresh=500,
-    steps=100,
-    qat_steps=20,
-    levels=(8,),
-    grid="ci",
-    seed=0,
-)
+CI_CONFIG = RunConfig.preset("ci", k=8, levels=(8,), grid="ci")
 
 
 def plan(scale: str) -> list[RunConfig]:
-    """The runs of one scale (``"full"`` or ``"book"``)."""
-    if scale not in ("full", "book"):
-        raise ValueError(f"scale must be 'full' or 'book', got {scale!r}")
+    """The runs of one scale (``"full"``, ``"book"`` or ``"ci"``)."""
+    if scale not in ("full", "book", "ci"):
+        raise ValueError(f"scale must be 'full', 'book' or 'ci', got {scale!r}")
+    if scale == "ci":
+        return [CI_CONFIG]
     if scale == "book":
-        small = {"n_tasks": 4, "m_train": 400, "m_fresh": 1000, "steps": 150}
-        small.update(qat_steps=40, levels=(8,))
+        small = RunConfig.preset("book", levels=(8,))
         return [
-            RunConfig("mnist_like", "pixels", "STL", 64, 1, **small),
-            RunConfig("mnist_like", "pixels", "MTL", 8, 64, **small),
+            replace(small, method="STL", k=64, l=1),
+            replace(small, method="MTL", k=8, l=64),
             CI_CONFIG,
         ]
     runs: list[RunConfig] = []
     for setting in ("mnist_like", "default"):
         main = setting == "mnist_like"
         for family in ("pixels", "labels"):
+            base = RunConfig(setting=setting, family=family, posthoc=main)
             for d in STL_DIMS[setting]:
-                runs.append(RunConfig(setting, family, "STL", d, 1, posthoc=main))
+                runs.append(replace(base, method="STL", k=d, l=1))
             for k, l in MTL_DIMS[setting]:  # noqa: E741
                 runs.append(
-                    RunConfig(
-                        setting,
-                        family,
-                        "MTL",
-                        k,
-                        l,
-                        posthoc=main,
+                    replace(
+                        base,
+                        k=k,
+                        l=l,
                         precisions=(16, 32) if main else (16,),
                         transfer=main,
                     )
                 )
-    best = RunConfig("mnist_like", "pixels", "MTL", 8, 64, levels=(16,))
+    best = RunConfig(k=8, l=64, levels=(16,))
     runs += [replace(best, n_tasks=n, grid="n_sweep") for n in N_SWEEP]
     runs += [replace(best, levels=(4, 32), grid="levels")]
     runs += [
         replace(best, model="mlp", grid="models"),
         replace(best, channels=56, grid="models"),
     ]
-    small = RunConfig("mnist_like", "pixels", "MTL", 8, 64, channels=8, levels=(16,))
+    small = replace(best, channels=8)
     runs += [
         replace(small, projector=p, grid="projector") for p in ("circulant", "dense")
     ]
@@ -445,47 +411,8 @@ def plan(scale: str) -> list[RunConfig]:
     return runs
 
 
-def _cost(cfg: RunConfig) -> float:
-    width = cfg.channels / 24 if cfg.model == "cnn" else 1.0
-    evals = len(cfg.levels) + cfg.posthoc + len(cfg.precisions)
-    return (
-        cfg.n_tasks * width * (cfg.steps + cfg.qat_steps * len(cfg.levels) + 60 * evals)
-    )
-
-
-def prepare_pools(
-    configs: list[RunConfig], jobs: int = 1, *, progress: bool = True
-) -> None:
-    """Generate one MNIST-1D pool per setting, large enough for every config.
-
-    Pools already present and large enough are reused; ``progress=False``
-    hides the progress bar (e.g. in a notebook whose outputs are compared).
-    """
-    need: dict[str, int] = {}
-    for cfg in configs:
-        extra = 1 if cfg.transfer else 0
-        size = (cfg.n_tasks + extra) * cfg.m_train + cfg.m_fresh
-        key = _pool_key(cfg)
-        need[key] = max(need.get(key, 0), -(-size // 10) * 10)
-    todo = [s for s in need if s not in _POOLS or _POOLS[s][0].shape[0] < need[s]]
-    made = run_jobs(
-        _make_pool,
-        [{"setting": s, "size": need[s], "cost": need[s]} for s in todo],
-        min(jobs, max(len(todo), 1)),
-        desc="MNIST-1D pools",
-        progress=progress,
-    )
-    for s, pool in zip(todo, made, strict=True):
-        _POOLS[s] = (pool["x"], pool["y"])
-
-
-def _make_pool(job: dict[str, Any]) -> dict[str, Any]:
-    x, y = data.make_mnist1d(job["size"], job["setting"].split(":")[0], seed=0)
-    return {"x": x, "y": y}
-
-
-def _run_job(job: dict[str, Any]) -> dict[str, Any]:
-    return run_config(job["cfg"])
+def _run_job(job: dict[str, Any], pools: Pools) -> dict[str, Any]:
+    return run_config(job["cfg"], pools)
 
 
 def rows_from_results(
@@ -556,7 +483,12 @@ def rows_from_results(
                 "unquantized_train_err": res["unquantized"]["train_err"],
                 "unquantized_fresh_err": res["unquantized"]["fresh_err"],
             }
-            row.update(bounds_for_row(row, delta))
+            # MTL: one code (scalar bits); STL: one code per task (a list)
+            row.update(
+                bounds.balanced_multitask_bounds(
+                    row["train_err"], row["bits"], row["m_train"], delta
+                )
+            )
             rows.append(row)
     return rows
 
@@ -566,7 +498,15 @@ def necessary_dim(
 ) -> float | None:
     """Smallest per-task dimension on the grid whose unquantised model reaches
     :data:`TARGET_ACCURACY` on the fresh samples (mean over tasks); ``None`` if
-    no grid point does."""
+    no grid point does.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not ``"STL"`` or ``"MTL"``.
+    """
+    if method not in ("STL", "MTL"):
+        raise ValueError(f"method must be 'STL' or 'MTL', got {method!r}")
     ok = [
         r["dim_per_task"]
         for r in results
@@ -602,40 +542,55 @@ def _best(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return best
 
 
+def select_rows(rows: list[dict[str, Any]], **want: Any) -> list[dict[str, Any]]:
+    """The rows whose fields equal every ``want`` (in their stored order).
+
+    E.g. ``select_rows(rows, grid="main", method="MTL", K=16)``.
+
+    Raises
+    ------
+    ValueError
+        If ``want`` names a field the rows do not have.
+    """
+    unknown = sorted({k for k in want for r in rows if k not in r})
+    if unknown:
+        raise ValueError(f"want names fields the rows do not have: {unknown}")
+    return [r for r in rows if all(r[k] == v for k, v in want.items())]
+
+
 def run(
     scale: str = "full",
     *,
     jobs: int = 2,
-    device: str = "cpu",
+    threads: int = 1,
     out_dir: Path = Path("results"),
 ) -> Path:
     """Run the experiment at ``scale`` and write its JSON; returns the path.
 
-    ``--scale book`` writes ``subspace_mnist1d_book.json`` instead, so the
-    stored full-scale file is never overwritten by a reduced run.
+    ``jobs`` worker processes with ``threads`` torch threads each; the file is
+    :meth:`EXPERIMENT.path <mtlnotes.experiments.core.Experiment.path>`
+    ``(out_dir, scale)``, so a reduced run never overwrites the stored one.
     """
-    if device != "cpu":
-        raise ValueError("device must be 'cpu' (the stored results are CPU runs)")
     clock = Clock()
     configs = plan(scale)
     for cfg in configs:  # fail fast: every configuration must fit its model
         mtl = cfg.method == "MTL"
         subspace.SubspaceNet(
-            _base_model(cfg), 1, cfg.k, cfg.l if mtl else 1, learn_basis=mtl
+            build_model(cfg), 1, cfg.k, cfg.l if mtl else 1, learn_basis=mtl
         )
     calibration = calibrate() if scale == "full" else None
-    prepare_pools(configs, jobs)
+    pools = make_pools(configs, jobs)
     results = run_jobs(
         _run_job,
-        [{"cfg": c, "cost": _cost(c)} for c in configs],
+        [{"cfg": c, "cost": c.cost} for c in configs],
         jobs,
+        shared=pools,
+        threads=threads,
         desc=f"subspace {scale}",
     )
     rows = rows_from_results(results, DELTA)
     main = [r for r in results if r["config"]["grid"] == "main"]
-    payload: dict[str, Any] = {
-        "command": COMMAND if scale == "full" else COMMAND.replace("full", "book"),
-        "scale": scale,
+    body: dict[str, Any] = {
         "n_tasks": main[0]["config"]["n_tasks"] if main else configs[0].n_tasks,
         "m_train": main[0]["config"]["m_train"] if main else configs[0].m_train,
         "delta": DELTA,
@@ -649,27 +604,10 @@ def run(
         },
         "calibration": calibration,
         "settings": {s: data.mnist1d_args(s) for s in data.MNIST1D_SETTINGS},
-        "slides": {
-            "pixels": {"STL": 0.61, "MTL": 0.23, "MTL_fast": 0.20, "dim": [400, 31.6]},
-            "labels": {"STL": 0.58, "MTL": 0.40, "MTL_fast": 0.35, "dim": [300, 166.6]},
-        },
+        "slides": SLIDES_MNIST,
         "rows": rows,
         "best": _best(rows),
         "transfer": [r["transfer"] for r in results if "transfer" in r],
-        "runs": [
-            {
-                "config": r["config"],
-                "D": r["D"],
-                "time": r["time"],
-                "final_loss": r["final_loss"],
-            }
-            for r in results
-        ],
         "ci": next(r for r in rows if r["grid"] == "ci"),
-        "environment": environment(),
     }
-    payload["time"] = clock.read()
-    name = (
-        RESULT_FILE if scale == "full" else RESULT_FILE.replace(".json", "_book.json")
-    )
-    return write_json(Path(out_dir) / name, payload)
+    return EXPERIMENT.write(out_dir, scale, body, clock=clock, runs=results)

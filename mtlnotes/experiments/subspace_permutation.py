@@ -18,7 +18,10 @@ examples, and differing only in the task transformations:
 Every code pays ``ceil(log2 |grid|)`` bits for the main grid the configuration
 was chosen from, exactly as the main rows do, so the bounds stay valid for the
 data-dependent choice.  Training, quantisation-aware fine-tuning, coding and
-bounds are those of :mod:`mtlnotes.experiments.subspace`.
+bounds are those of :mod:`mtlnotes.experiments.subspace`.  The best
+configurations are read from the main experiment's result in the same
+``--out`` directory (the fresh one when ``all`` runs both), else from the
+stored results.
 """
 
 from __future__ import annotations
@@ -30,20 +33,24 @@ from typing import Any
 import numpy as np
 
 from mtlnotes.experiments import subspace as main
-from mtlnotes.experiments.core import Clock, environment, run_jobs, write_json
+from mtlnotes.experiments.config import DELTA
+from mtlnotes.experiments.core import Clock, Experiment, Pools, load_stored, run_jobs
 
 __all__ = [
+    "EXPERIMENT",
     "SHUFFLES",
     "best_configs",
     "load_results",
+    "main_result",
     "plan",
     "rows_for",
     "run",
     "summary_table",
 ]
 
-RESULT_FILE = "subspace_permutation_mnist1d.json"
-COMMAND = "python -m mtlnotes.experiments subspace_permutation --scale full"
+EXPERIMENT = Experiment("subspace_permutation", "subspace_permutation_mnist1d.json")
+RESULT_FILE = EXPERIMENT.result_file
+COMMAND = EXPERIMENT.command()
 GRID = "permutation"
 #: ``n_swaps`` of the two "pixels" families compared (``None``: full permutation)
 SHUFFLES: tuple[int | None, ...] = (10, None)
@@ -53,7 +60,7 @@ METHODS = ("STL", "MTL")
 def load_results(path: Path | str | None = None) -> dict[str, Any]:
     """Read the stored ablation (``results/subspace_permutation_mnist1d.json``).
 
-    ``path=None`` searches as :func:`mtlnotes.experiments.subspace.load_results`.
+    ``path=None`` searches as :func:`mtlnotes.experiments.core.load_stored`.
 
     Raises
     ------
@@ -61,7 +68,7 @@ def load_results(path: Path | str | None = None) -> dict[str, Any]:
         If no stored file is found (run ``python -m mtlnotes.experiments
         subspace_permutation --scale full``).
     """
-    return main.load_results(path, name=RESULT_FILE)
+    return EXPERIMENT.load(path)
 
 
 def best_configs(stored: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -108,37 +115,34 @@ def best_configs(stored: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def plan(scale: str, stored: dict[str, Any]) -> list[main.RunConfig]:
     """The runs of one scale: both best configurations x both shuffles.
 
-    ``"full"``: the main experiment's sizes (``n = 30``, ``m = 2,000``, 10,000
-    fresh examples per task, 400 + 100 steps).  ``"book"``: the reduced sizes
-    of the main experiment's ``--scale book`` run (``n = 4``, ``m = 400``).
+    The sizes and steps of the preset ``scale`` (``"full"``: ``n = 30``,
+    ``m = 2,000``, 10,000 fresh examples per task, 400 + 100 steps; ``"book"``
+    and ``"ci"``: the reduced presets of
+    :data:`mtlnotes.experiments.config.PRESETS`).
 
     Raises
     ------
     ValueError
-        If ``scale`` is not ``"full"`` or ``"book"``.
+        If ``scale`` is not ``"full"``, ``"book"`` or ``"ci"``.
     """
-    if scale not in ("full", "book"):
-        raise ValueError(f"scale must be 'full' or 'book', got {scale!r}")
+    if scale not in ("full", "book", "ci"):
+        raise ValueError(f"scale must be 'full', 'book' or 'ci', got {scale!r}")
     runs = []
     for method, cfg in best_configs(stored).items():
-        base = main.RunConfig(
-            "mnist_like",
-            "pixels",
-            method,
-            cfg["k"],
-            cfg["l"],
+        base = main.RunConfig.preset(
+            scale,
+            method=method,
+            k=cfg["k"],
+            l=cfg["l"],
             levels=(cfg["K"],),
             grid=GRID,
         )
-        if scale == "book":
-            base = replace(base, n_tasks=4, m_train=400, m_fresh=1000, steps=150)
-            base = replace(base, qat_steps=40)
         runs += [replace(base, n_swaps=s) for s in SHUFFLES]
     return runs
 
 
-def _run_job(job: dict[str, Any]) -> dict[str, Any]:
-    return main.run_config(job["cfg"])
+def _run_job(job: dict[str, Any], pools: Pools) -> dict[str, Any]:
+    return main.run_config(job["cfg"], pools)
 
 
 def rows_for(
@@ -149,8 +153,10 @@ def rows_for(
     rows = []
     for res in results:
         cfg = res["config"]
+        if cfg["method"] not in grid_sizes:
+            raise ValueError(f"grid_sizes must give the size for {cfg['method']!r}")
         size = {GRID: grid_sizes[cfg["method"]]}
-        for row in main.rows_from_results([res], main.DELTA, size):
+        for row in main.rows_from_results([res], DELTA, size):
             row["n_swaps"] = cfg["n_swaps"]
             rows.append(row)
     return rows
@@ -197,50 +203,65 @@ def summary_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def main_result(out_dir: Path | str, scale: str) -> dict[str, Any]:
+    """The main experiment's result this ablation starts from.
+
+    ``out_dir``'s result of the main experiment at ``scale`` if it exists (the
+    fresh one, e.g. of ``python -m mtlnotes.experiments all --out DIR``), else
+    the stored full-scale results.
+
+    Raises
+    ------
+    FileNotFoundError
+        If neither exists.
+    """
+    fresh = main.EXPERIMENT.path(out_dir, scale)
+    if fresh.is_file():
+        return load_stored(fresh.name, main.EXPERIMENT.command(scale), fresh)
+    return main.EXPERIMENT.load()
+
+
 def run(
     scale: str = "full",
     *,
     jobs: int = 2,
-    device: str = "cpu",
+    threads: int = 1,
     out_dir: Path = Path("results"),
     stored: dict[str, Any] | None = None,
 ) -> Path:
     """Run the ablation at ``scale`` and write its JSON; returns the path.
 
-    ``stored`` defaults to the main experiment's stored full-scale results.
-    The MNIST-1D pool is the main experiment's (same size, same seed), so the
-    ``n_swaps = 10`` rows re-run its best rows.  ``--scale book`` writes
-    ``subspace_permutation_mnist1d_book.json``.
+    ``stored`` defaults to :func:`main_result` ``(out_dir, scale)``.  The data
+    pool is the main experiment's (same size, same seed), so the
+    ``n_swaps = 10`` rows re-run its best rows.
 
     Raises
     ------
     ValueError
-        If ``device`` is not ``"cpu"`` or ``scale`` is unknown.
+        If ``scale`` is unknown.
     """
-    if device != "cpu":
-        raise ValueError("device must be 'cpu' (the stored results are CPU runs)")
     clock = Clock()
-    stored = main.load_results() if stored is None else stored
+    stored = main_result(out_dir, scale) if stored is None else stored
     best = best_configs(stored)
     configs = plan(scale, stored)
     same_pool = [c for c in main.plan(scale) if c.setting == "mnist_like"]
-    main.prepare_pools([c for c in same_pool if c.grid != "ci"] + configs, jobs)
+    pools = main.make_pools([c for c in same_pool if c.grid != "ci"] + configs, jobs)
     results = run_jobs(
         _run_job,
-        [{"cfg": c, "cost": main._cost(c)} for c in configs],
+        [{"cfg": c, "cost": c.cost} for c in configs],
         jobs,
+        shared=pools,
+        threads=threads,
         desc=f"subspace_permutation {scale}",
     )
     rows = rows_for(results, {m: b["grid_size"] for m, b in best.items()})
-    payload: dict[str, Any] = {
-        "command": COMMAND if scale == "full" else COMMAND.replace("full", "book"),
-        "scale": scale,
+    body: dict[str, Any] = {
         "setting": "mnist_like",
         "family": "pixels",
         "n_tasks": configs[0].n_tasks,
         "m_train": configs[0].m_train,
         "m_fresh": configs[0].m_fresh,
-        "delta": main.DELTA,
+        "delta": DELTA,
         "shuffles": list(SHUFFLES),
         "source": {
             "file": f"results/{main.RESULT_FILE}",
@@ -248,19 +269,5 @@ def run(
             "rows": {m: stored["rows"][b["index"]] for m, b in best.items()},
         },
         "rows": rows,
-        "runs": [
-            {
-                "config": r["config"],
-                "D": r["D"],
-                "time": r["time"],
-                "final_loss": r["final_loss"],
-            }
-            for r in results
-        ],
-        "environment": environment(),
     }
-    payload["time"] = clock.read()
-    name = (
-        RESULT_FILE if scale == "full" else RESULT_FILE.replace(".json", "_book.json")
-    )
-    return write_json(Path(out_dir) / name, payload)
+    return EXPERIMENT.write(out_dir, scale, body, clock=clock, runs=results)
