@@ -181,3 +181,19 @@ def test_real_files_have_the_published_sizes():
     assert x_train.shape == (60000, 784) and x_test.shape == (10000, 784)
     assert np.bincount(y_train).tolist() == [6000] * 10
     assert np.bincount(y_test).tolist() == [1000] * 10
+
+
+def test_slides_convnet_has_the_slides_d_and_shapes():
+    import torch
+
+    from mtlnotes.subspace import make_slides_convnet
+
+    net = make_slides_convnet(seed=1)
+    assert sum(p.numel() for p in net.parameters()) == 21840
+    out = net(torch.zeros(3, 784))
+    assert out.shape == (3, 10)
+    again = make_slides_convnet(seed=1)
+    for a, b in zip(net.parameters(), again.parameters(), strict=True):
+        assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="seed"):
+        make_slides_convnet(seed=-1)
