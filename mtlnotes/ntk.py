@@ -416,6 +416,7 @@ def train_map(
     steps: int,
     lr: float,
     anchor: str = "init",
+    start: nn.Module | None = None,
 ) -> tuple[nn.Module, float]:
     """Full-batch gradient descent on the centred, L2-penalised squared loss.
 
@@ -437,6 +438,11 @@ def train_map(
     anchor : {"init", "zero"}
         Centre of the penalty: ``theta_0`` (MAP under ``N(theta_0, tau^2 I)``)
         or the origin (ordinary weight decay).
+    start : torch.nn.Module, optional
+        Parameters to start gradient descent from (not modified); a network of
+        the same architecture as ``model``, e.g. the output of an earlier call,
+        to continue training.  Default: ``model`` itself.  The penalty centre
+        and the centring offset always come from ``model``.
 
     Returns
     -------
@@ -451,7 +457,8 @@ def train_map(
         If ``model`` is not a ``torch.nn.Module`` or an argument has the wrong
         type.
     ValueError
-        If an argument is out of range or shapes do not match.
+        If an argument is out of range or shapes do not match (also when
+        ``start`` has other parameter shapes than ``model``).
 
     Notes
     -----
@@ -474,9 +481,15 @@ def train_map(
         raise ValueError(
             f"y must have shape ({t.shape[0]},), got {tuple(target.shape)}"
         )
-    trained = copy.deepcopy(model)
+    if start is None:
+        start = model
+    elif not isinstance(start, nn.Module):
+        raise TypeError(f"start must be a torch.nn.Module, got {type(start).__name__}")
+    elif [p.shape for p in start.parameters()] != [p.shape for p in model.parameters()]:
+        raise ValueError("start must have the parameter shapes of model")
+    trained = copy.deepcopy(start)
     params = list(trained.parameters())
-    centre = [p.detach().clone() for p in params]
+    centre = [p.detach().clone() for p in model.parameters()]
     if anchor == "zero":
         centre = [torch.zeros_like(c) for c in centre]
     with torch.no_grad():

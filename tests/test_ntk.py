@@ -273,6 +273,8 @@ def _gen():
             TypeError,
             r"\bmodel\b",
         ),
+        (lambda: _tm(start="net"), TypeError, r"\bstart\b"),
+        (lambda: _tm(start=make_mlp(3, 4, 1, seed=0)), ValueError, r"\bstart\b"),
         (lambda: mlp_forward("abc", torch.ones(2, 3)), TypeError, r"\bweights\b"),
         (lambda: mlp_forward(None, torch.ones(2, 3)), TypeError, r"\bweights\b"),
         (lambda: mlp_forward([], torch.ones(2, 3)), TypeError, r"\bweights\b"),
@@ -312,3 +314,26 @@ def test_ntkmlp_records_its_input_dimension_and_accepts_integral_floats():
     lin = torch.nn.Linear(3, 1).double()
     K = empirical_ntk(_scalar_module(lin), np.ones((2, 3)))
     assert K.shape == (2, 2)
+
+
+def test_train_map_start_continues_training_exactly():
+    x = _sphere(6, seed=2)
+    y = np.cos(x[:, 1])
+    net = make_mlp(3, 32, 1, seed=1)
+    for anchor in ("init", "zero"):
+        once, g_once = train_map(net, x, y, 0.3, steps=20, lr=0.1, anchor=anchor)
+        half, _ = train_map(net, x, y, 0.3, steps=10, lr=0.1, anchor=anchor)
+        twice, g_twice = train_map(
+            net, x, y, 0.3, steps=10, lr=0.1, anchor=anchor, start=half
+        )
+        assert all(
+            torch.equal(p, q)
+            for p, q in zip(once.parameters(), twice.parameters(), strict=True)
+        )
+        assert g_once == g_twice
+    # start is not modified, and steps=0 from start returns start's parameters
+    same, _ = train_map(net, x, y, 0.3, steps=0, lr=0.1, start=half)
+    assert all(
+        torch.equal(p, q)
+        for p, q in zip(same.parameters(), half.parameters(), strict=True)
+    )

@@ -1106,6 +1106,7 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
             "steps": INT,
             "lr": (*POS, "zero"),
             "anchor": ("str", "none"),
+            "start": ("str",),
         },
     ),
     # subspace -----------------------------------------------------------------

@@ -14,7 +14,9 @@ for lam_n in grid_check[[i_best - 1, i_best + 1]]:
     ) <= ridge_bayes_risk(designs["rank 6 < d"], 2.0, 0.5, lam_n)
 
 # %% ex-map-2-hidden
-assert tau_critical(np.diag([0.0, 1.0])) == math.inf  # PSD: every tau works
+Q_h = np.linalg.qr(np.random.default_rng(7).standard_normal((3, 3)))[0]
+H_h = Q_h @ np.diag([-9.0, 0.0, 1.0]) @ Q_h.T  # indefinite, not diagonal
+assert abs(tau_critical((H_h + H_h.T) / 2) - 1 / 3) < 1e-12
 assert abs(tau_critical(np.array([[0.0, 2.0], [2.0, 0.0]])) - 1 / math.sqrt(2)) < 1e-12
 
 # %% ex-map-3-hidden

@@ -29,3 +29,15 @@ def whiten(Z):
 # %% ex-gd-2: Z (Z^T Z)^{-1}: the square root forgotten
 def whiten(Z):
     return Z @ np.linalg.inv(Z.T @ Z)
+
+
+# %% ex-gd-1: the Frobenius norm of I - H/lambda_max instead of the spectral norm
+def rho_safe(H):
+    lmax = np.linalg.eigvalsh(H)[-1]
+    return float(np.linalg.norm(np.eye(len(H)) - H / lmax))
+
+
+# %% ex-gd-2: whiten by the Cholesky factor, Z L^{-T}: identity Gram, not Z (Z^T Z)^{-1/2}
+def whiten(Z):
+    L = np.linalg.cholesky(Z.T @ Z)
+    return np.linalg.solve(L, Z.T).T

@@ -39,3 +39,9 @@ def sup_ball_risk(X, sigma, lam, B):
 def sup_ball_risk(X, sigma, lam, B):
     s2_min = np.linalg.eigvalsh(X.T @ X)[0] if X.shape[0] >= X.shape[1] else 0.0
     return lam**2 * B**2 / (max(s2_min, 0.0) + lam) ** 2
+
+
+# %% ex-map-2: a strict inequality: a PSD singular H treated as indefinite
+def tau_critical(H):
+    lam_min = np.linalg.eigvalsh(H)[0]
+    return math.inf if lam_min > 0 else 1.0 / math.sqrt(-lam_min)

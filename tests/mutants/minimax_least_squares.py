@@ -37,3 +37,8 @@ X_ex = gaussian_design(np.diag([1.0, 1.0, 0.0]), 30, 1, np.random.default_rng(1)
 risks = np.array(
     [ridge_risk(X_ex, t * np.eye(3)[2], 1.0, 1.0) for t in (1.0, 10.0, 100.0)]
 )
+
+
+# %% ex-minimax-2: the boundary off by one: finite only from k = 4
+def mean_inv_chi2(k):
+    return 1.0 / (k - 2) if k > 3 else np.inf

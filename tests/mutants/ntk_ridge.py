@@ -57,3 +57,15 @@ J, Jt = jacobian(X), jacobian(Xt)
 theta0 = np.concatenate([v.numpy().ravel() for v in params.values()])
 delta = np.linalg.solve(J.T @ J + lam * np.eye(J.shape[1]), J.T @ y + lam * theta0)
 pred_zero = Jt @ delta
+
+# %% ex-ntk-2: Euler's theorem with degree 1 (f_0 in place of (L+1) f_0)
+K_ex, Kx_ex = ntk.empirical_ntk(net_ex, X), ntk.empirical_ntk(net_ex, Xt, X)
+with torch.no_grad():
+    f0_X, f0_t = net_ex(torch.from_numpy(X)).numpy(), net_ex(Tt).numpy()
+pred_zero = kernels.kernel_ridge_predict(K_ex, Kx_ex, y + f0_X, lam) - f0_t
+
+
+# %% ex-ntk-1: absolute value instead of the clamp at 0
+def lam_for_kappa(K, c):
+    eig = np.linalg.eigvalsh(K)
+    return abs(eig[-1] - c * eig[0]) / (c - 1.0)

@@ -24,3 +24,7 @@ erm_train_closed = sigma**2 * np.sum(1 / eigs) / (n - d + 1)
 # %% ex-adaptive-2: sigma^2 forgotten
 eigs = np.linalg.eigvalsh(problem.Sigma)
 erm_train_closed = np.sum(1 / eigs) / (n - d - 1)
+
+# %% ex-adaptive-2: sigma^2 Tr(Sigma^-1) / n (the population covariance in place of E[Sigma_hat^-1])
+eigs = np.linalg.eigvalsh(problem.Sigma)
+erm_train_closed = sigma**2 * np.sum(1 / eigs) / n
