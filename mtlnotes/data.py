@@ -22,13 +22,23 @@ turns *any* arrays ``(x, y)`` into disjoint tasks of the slides' two families
 (shuffled pixels, permuted labels), so a reader who has MNIST can pass its
 784-pixel images instead (``x`` of shape ``(N, 784)``, ``n_swaps=200`` as in
 the slides' group's code).
+
+**Fashion-MNIST** (Xiao, Rasul and Vollgraf, 2017) is the drop-in replacement for
+MNIST with the same format (28 x 28 grey images, ten classes, 60,000 training and
+10,000 test images).  :func:`load_fashion_mnist` reads its four gzip idx files from
+Debian's package ``dataset-fashion-mnist`` (or another folder); nothing is
+downloaded.  :func:`fashion_mnist_tasks` cuts the 60,000 training images into
+disjoint tasks and uses the test images as the fresh sample.
 """
 
 from __future__ import annotations
 
+import gzip
 import math
+import os
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,10 +46,15 @@ from numpy.typing import NDArray
 from mtlnotes._validate import check_generator, check_int, check_sizes
 
 __all__ = [
+    "FASHION_MNIST_DIR",
+    "FASHION_MNIST_ENV",
+    "FASHION_MNIST_FILES",
     "MNIST1D_SETTINGS",
     "DigitTask",
     "MultitaskData",
     "UnbalancedTasks",
+    "fashion_mnist_tasks",
+    "load_fashion_mnist",
     "log_uniform_sizes",
     "make_digit_tasks",
     "make_mnist1d",
@@ -47,6 +62,7 @@ __all__ = [
     "make_unbalanced_tasks",
     "mnist1d_args",
     "mnist1d_tasks",
+    "read_idx",
     "stack_tasks",
     "swap_permutation",
 ]
@@ -407,6 +423,7 @@ def make_tasks(
     m_fresh: int,
     n_swaps: int | None = 10,
     shared_fresh: bool = False,
+    fresh_pool: tuple[NDArray, NDArray] | None = None,
     rng: np.random.Generator,
 ) -> MultitaskData:
     """Split a pool ``(x, y)`` into disjoint tasks of one family.
@@ -437,6 +454,11 @@ def make_tasks(
         ``N >= n m_train + m_fresh``); each task's fresh sample is still
         i.i.d. from its distribution and independent of all training sets,
         but the fresh errors of different tasks are correlated.
+    fresh_pool : tuple of ndarrays (x_fresh, y_fresh), optional
+        A separate pool for the fresh samples (e.g. a data set's test split), of
+        the same input width as ``x``: then every training block comes from
+        ``(x, y)`` (needs ``N >= n m_train``) and the fresh samples from this pool
+        (needs ``m_fresh`` or ``n m_fresh`` examples, by ``shared_fresh``).
     rng : numpy.random.Generator
         Source of the shuffle and of the permutations.
 
@@ -477,7 +499,31 @@ def make_tasks(
         raise ValueError(f"family must be 'pixels' or 'labels', got {family!r}")
     if n_swaps is not None:
         n_swaps = check_int(n_swaps, "n_swaps", minimum=0)
-    need = n_tasks * m_train + (m_fresh if shared_fresh else n_tasks * m_fresh)
+    n_fresh_needed = m_fresh if shared_fresh else n_tasks * m_fresh
+    if fresh_pool is None:
+        x_pool, y_pool = x, y
+        need = n_tasks * m_train + n_fresh_needed
+    else:
+        x_pool, y_pool = (np.asarray(a) for a in fresh_pool)
+        if x_pool.ndim != 2 or x_pool.shape[1] != x.shape[1]:
+            raise ValueError(
+                f"fresh_pool inputs must have shape (N_fresh, {x.shape[1]}), "
+                f"got {x_pool.shape}"
+            )
+        if y_pool.shape != (x_pool.shape[0],) or not np.issubdtype(
+            y_pool.dtype, np.integer
+        ):
+            raise ValueError(
+                f"fresh_pool labels must be integers of shape ({x_pool.shape[0]},)"
+            )
+        if x_pool.shape[0] < n_fresh_needed:
+            raise ValueError(
+                f"fresh_pool must hold at least {n_fresh_needed} examples for these "
+                f"n_tasks, m_fresh, got {x_pool.shape[0]}"
+            )
+        if y_pool.size and (y_pool.min() < 0 or y_pool.max() > y.max()):
+            raise ValueError("fresh_pool labels must lie in the range of y")
+        need = n_tasks * m_train
     if need > x.shape[0]:
         raise ValueError(
             f"x must hold at least {need} examples for these n_tasks, m_train, "
@@ -486,13 +532,17 @@ def make_tasks(
     n_classes = int(y.max()) + 1
     order = rng.permutation(x.shape[0])
     train_idx = order[: n_tasks * m_train].reshape(n_tasks, m_train)
-    rest = order[n_tasks * m_train :]
+    rest = (
+        order[n_tasks * m_train :]
+        if fresh_pool is None
+        else rng.permutation(x_pool.shape[0])
+    )
     if shared_fresh:
         fresh_idx = np.broadcast_to(rest[:m_fresh], (n_tasks, m_fresh))
     else:
         fresh_idx = rest[: n_tasks * m_fresh].reshape(n_tasks, m_fresh)
     xs, ys = x[train_idx], y[train_idx].astype(np.int64)
-    xf, yf = x[fresh_idx], y[fresh_idx].astype(np.int64)
+    xf, yf = x_pool[fresh_idx], y_pool[fresh_idx].astype(np.int64)
     if family == "pixels":
         perms = np.stack([swap_permutation(x.shape[1], n_swaps, rng) for _ in xs])
         xs = np.take_along_axis(xs, np.broadcast_to(perms[:, None], xs.shape), axis=2)
@@ -508,7 +558,11 @@ def make_tasks(
         y_fresh=yf,
         permutations=perms.astype(np.int64),
         family=family,
-        info={"n_swaps": n_swaps, "shared_fresh": shared_fresh},
+        info={
+            "n_swaps": n_swaps,
+            "shared_fresh": shared_fresh,
+            "fresh_pool": fresh_pool is not None,
+        },
     )
 
 
@@ -695,3 +749,185 @@ def make_unbalanced_tasks(
         x_fr[i] = x[fresh_idx][:, perm]
     y_fr = np.broadcast_to(y[fresh_idx], (n_tasks, m_fresh)).copy()
     return UnbalancedTasks(sizes, x_tr, y_tr, x_fr, y_fr)
+
+
+#: Where Debian's ``dataset-fashion-mnist`` package puts the files.
+FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
+#: Environment variable that overrides :data:`FASHION_MNIST_DIR`.
+FASHION_MNIST_ENV = "MTLNOTES_FASHION_MNIST"
+#: The four gzip idx files of Fashion-MNIST, as published.
+FASHION_MNIST_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
+
+
+def read_idx(path: str | os.PathLike[str]) -> NDArray[np.uint8]:
+    """Read one gzip-compressed idx file of unsigned bytes (MNIST's format).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.gz`` file holding an idx1 (labels) or idx3 (images) array of
+        ``uint8``.
+
+    Returns
+    -------
+    ndarray of uint8
+        Shape ``(N,)`` for labels, ``(N, rows, cols)`` for images.
+
+    Raises
+    ------
+    ValueError
+        If the magic number is not that of a ``uint8`` idx file of 1 to 3
+        dimensions, or the payload does not match the header's sizes.
+
+    Notes
+    -----
+    The header is the magic number ``0x0000 08 D`` (type ``0x08`` = unsigned
+    byte, ``D`` dimensions), then ``D`` big-endian 32-bit sizes; the data
+    follow in C order.  Images have a 16-byte header (``D = 3``), labels an
+    8-byte one (``D = 1``).
+    """
+    with gzip.open(path, "rb") as handle:
+        raw = handle.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(f"path must be a uint8 idx file, got header {raw[:4]!r}")
+    ndim = raw[3]
+    if not 1 <= ndim <= 3 or len(raw) < 4 + 4 * ndim:
+        raise ValueError(f"path must be an idx file of 1 to 3 dimensions, got {ndim}")
+    shape = tuple(int(v) for v in np.frombuffer(raw, ">u4", count=ndim, offset=4))
+    data = np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(shape)):
+        raise ValueError(
+            f"path holds {data.size} bytes of data, its header says {shape}"
+        )
+    return data.reshape(shape).copy()
+
+
+def load_fashion_mnist(
+    path: str | os.PathLike[str] | None = None,
+) -> tuple[
+    NDArray[np.float32], NDArray[np.int64], NDArray[np.float32], NDArray[np.int64]
+]:
+    """Fashion-MNIST's training and test sets, read from the four idx files.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        Folder holding the four files of :data:`FASHION_MNIST_FILES`.  Default:
+        the environment variable ``MTLNOTES_FASHION_MNIST`` if set, else
+        ``/usr/share/datasets/fashion-mnist`` (Debian: ``apt-get install
+        dataset-fashion-mnist``).  Elsewhere, download the same four files from
+        the data set's own site (github.com/zalandoresearch/fashion-mnist) into a
+        folder and pass it.
+
+    Returns
+    -------
+    x_train : ndarray of float32, shape (60000, 784)
+    y_train : ndarray of int64, shape (60000,)
+    x_test : ndarray of float32, shape (10000, 784)
+    y_test : ndarray of int64, shape (10000,)
+        Images flattened row by row and scaled to ``[-1, 1]``
+        (``x = pixel / 127.5 - 1``); labels in ``{0, ..., 9}``.  (Sizes as
+        published; files with other counts are read as they are.)
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder or one of the four files is missing (the message names the
+        Debian package and the files).
+    ValueError
+        If a file is not a uint8 idx file, or images and labels disagree.
+    """
+    folder = Path(
+        path
+        if path is not None
+        else os.environ.get(FASHION_MNIST_ENV) or FASHION_MNIST_DIR
+    )
+    missing = [name for name in FASHION_MNIST_FILES if not (folder / name).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"Fashion-MNIST not found in {folder}: missing {', '.join(missing)}. "
+            "Install the Debian package dataset-fashion-mnist "
+            f"(files in {FASHION_MNIST_DIR}), or put the four files "
+            f"{', '.join(FASHION_MNIST_FILES)} in a folder and pass it as path "
+            f"(or set {FASHION_MNIST_ENV})."
+        )
+    arrays = [read_idx(folder / name) for name in FASHION_MNIST_FILES]
+    out = []
+    for images, labels, split in ((*arrays[:2], "train"), (*arrays[2:], "test")):
+        if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
+            raise ValueError(
+                f"path: the {split} images {images.shape} and labels "
+                f"{labels.shape} do not match"
+            )
+        x = images.reshape(images.shape[0], -1).astype(np.float32) / 127.5 - 1.0
+        out += [x, labels.astype(np.int64)]
+    return out[0], out[1], out[2], out[3]
+
+
+def fashion_mnist_tasks(
+    n_tasks: int,
+    family: str = "pixels",
+    *,
+    m_train: int = 2000,
+    m_fresh: int = 10000,
+    n_swaps: int | None = 200,
+    seed: int = 0,
+    path: str | os.PathLike[str] | None = None,
+) -> MultitaskData:
+    """Disjoint Fashion-MNIST tasks of the slides' families, fresh from the test set.
+
+    Parameters
+    ----------
+    n_tasks, family, m_train, n_swaps
+        As in :func:`make_tasks`; ``n_tasks * m_train <= 60000`` (the slides'
+        30 tasks of 2,000 use every training image).  ``n_swaps = 200`` random
+        swaps of the 784 pixel positions, as in the slides' group's code;
+        ``None`` is a full permutation.
+    m_fresh : int
+        Size of the fresh block, ``<= 10000``: one block of test images, shared
+        by every task through its own transform.
+    seed : int
+        Seed of the split and the permutations, ``>= 0``.
+    path : str or path-like, optional
+        As in :func:`load_fashion_mnist`.
+
+    Returns
+    -------
+    MultitaskData
+        Inputs of shape ``(n, m, 784)`` in ``[-1, 1]``; ``info`` records the
+        data set, ``n_swaps`` and the seed.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As :func:`load_fashion_mnist` and :func:`make_tasks`.
+
+    Notes
+    -----
+    Each task's fresh sample is i.i.d. from its distribution and independent of
+    every training set, but all tasks see the *same* test images: their fresh
+    errors are correlated, so the standard error of the mean fresh error over
+    tasks is about that of one block of ``m_fresh`` examples, not of
+    ``n m_fresh`` independent ones.
+    """
+    seed = check_int(seed, "seed", minimum=0)
+    x_train, y_train, x_test, y_test = load_fashion_mnist(path)
+    out = make_tasks(
+        x_train,
+        y_train,
+        n_tasks,
+        family,
+        m_train=m_train,
+        m_fresh=m_fresh,
+        n_swaps=n_swaps,
+        shared_fresh=True,
+        fresh_pool=(x_test, y_test),
+        rng=np.random.default_rng(seed),
+    )
+    out.info.update(dataset="fashion_mnist", seed=seed)
+    return out

@@ -83,6 +83,7 @@ __all__ = [
     "error_rates",
     "make_cnn",
     "make_mlp",
+    "make_slides_convnet",
     "qat_finetune",
     "quantize_net",
     "task_weights",
@@ -188,6 +189,53 @@ def make_cnn(
             nn.ReLU(),
             nn.Flatten(),
             nn.Linear(channels * out_len, n_classes),
+        )
+
+
+def make_slides_convnet(seed: int = 0) -> nn.Sequential:
+    """The slides' MNIST ConvNet (D = 21,840), seeded PyTorch default initialisation.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the initialisation, ``>= 0`` (the global torch RNG is left
+        untouched).
+
+    Returns
+    -------
+    torch.nn.Sequential
+        ``(B, 784) -> (B, 10)``: the flat image is viewed as ``1 x 28 x 28``, then
+        conv(1, 10, 5), max-pool 2, ELU, conv(10, 20, 5), max-pool 2, ELU,
+        linear(320, 50), ELU, linear(50, 10).
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is negative or not an integer.
+
+    Notes
+    -----
+    Parameters: :math:`(25+1)10 + (250+1)20 + (320+1)50 + (50+1)10 = 260 + 5020
+    + 16050 + 510 = 21{,}840`, the slides' :math:`D`.  The spatial sizes are
+    :math:`28 \\to 24 \\to 12 \\to 8 \\to 4`, so the flattened features are
+    :math:`20 \\cdot 4 \\cdot 4 = 320`.  Inputs are expected in ``[-1, 1]``
+    (:func:`mtlnotes.data.load_fashion_mnist`).
+    """
+    seed = check_int(seed, "seed", minimum=0)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return nn.Sequential(
+            nn.Unflatten(1, (1, 28, 28)),
+            nn.Conv2d(1, 10, 5),
+            nn.MaxPool2d(2),
+            nn.ELU(),
+            nn.Conv2d(10, 20, 5),
+            nn.MaxPool2d(2),
+            nn.ELU(),
+            nn.Flatten(),
+            nn.Linear(320, 50),
+            nn.ELU(),
+            nn.Linear(50, 10),
         )
 
 
