@@ -1200,6 +1200,10 @@ SPECS: dict[str, tuple[Callable[[], dict], dict[str, tuple[str, ...]]]] = {
         },
     ),
     # subspace -----------------------------------------------------------------
+    "subspace.make_slides_convnet": (
+        lambda: {"seed": 0},
+        {"seed": ("float", "str", "none", "neg")},
+    ),
     "subspace.make_mlp": (
         lambda: {"sizes": [4, 5, 3], "seed": 0},
         {"sizes": ("str", "none", "neg", "zero"), "seed": ("float", "str", "none")},
@@ -1341,6 +1345,15 @@ def _assign_dirs(tmp: Any) -> dict:
 # (case id, qualname, kwargs factory of tmp_path, expected exception, name the
 # message must contain); SystemExit stands for "returns exit status 2 and names it
 # on stderr" (the command line)
+def _gzip_bytes(path: Path, raw: bytes) -> Path:
+    """Write ``raw`` gzip-compressed to ``path`` (a file that is not an idx file)."""
+    import gzip
+
+    with gzip.open(path, "wb") as handle:
+        handle.write(raw)
+    return path
+
+
 CUSTOM: list[tuple[str, str, Callable[[Any], dict], type | tuple, str]] = [
     # experiments: one bad input each (they run training, so no fuzzing) ------
     (
@@ -1405,6 +1418,41 @@ CUSTOM: list[tuple[str, str, Callable[[Any], dict], type | tuple, str]] = [
         lambda t: {"translations": ()},
         ValueError,
         "translations",
+    ),
+    (
+        "data.read_idx-missing",
+        "data.read_idx",
+        lambda t: {"path": t / "missing.gz"},
+        FileNotFoundError,
+        "missing.gz",
+    ),
+    (
+        "data.read_idx-not-idx",
+        "data.read_idx",
+        lambda t: {"path": _gzip_bytes(t / "bad.gz", b"\x01\x02\x03\x04")},
+        ValueError,
+        "path",
+    ),
+    (
+        "data.load_fashion_mnist-missing",
+        "data.load_fashion_mnist",
+        lambda t: {"path": t},
+        FileNotFoundError,
+        "dataset-fashion-mnist",
+    ),
+    (
+        "data.fashion_mnist_tasks-missing",
+        "data.fashion_mnist_tasks",
+        lambda t: {"n_tasks": 2, "path": t},
+        FileNotFoundError,
+        "dataset-fashion-mnist",
+    ),
+    (
+        "data.fashion_mnist_tasks-seed",
+        "data.fashion_mnist_tasks",
+        lambda t: {"n_tasks": 2, "seed": -1, "path": t},
+        ValueError,
+        "seed",
     ),
     (
         "experiments.subspace.load_results-missing",
